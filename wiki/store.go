@@ -1,0 +1,180 @@
+package wiki
+
+import (
+	"context"
+	"time"
+)
+
+// Author is the person behind a commit, as recorded in git.
+type Author struct {
+	// Name is the display name, e.g. "Anna de Vries".
+	Name string `json:"name"`
+	// Email may be empty for anonymous edits.
+	Email string `json:"email"`
+}
+
+// Revision describes one commit of the content repository.
+type Revision struct {
+	// ID is the 40-hex commit id.
+	ID string
+	// Parent is the first parent's id, "" for the root commit.
+	Parent string
+	// Author is the commit's author (not its committer).
+	Author Author
+	// Time is the author time.
+	Time time.Time
+	// Message is the full commit message.
+	Message string
+	// Changes lists the files this commit changed relative to its first
+	// parent, sorted by path.
+	Changes []FileChange
+}
+
+// Summary returns the first line of the commit message.
+func (r Revision) Summary() string {
+	for i := 0; i < len(r.Message); i++ {
+		if r.Message[i] == '\n' {
+			return r.Message[:i]
+		}
+	}
+	return r.Message
+}
+
+// ChangeKind says what a commit did to a file.
+type ChangeKind string
+
+// The kinds of FileChange.
+const (
+	Added    ChangeKind = "added"
+	Modified ChangeKind = "modified"
+	Deleted  ChangeKind = "deleted"
+)
+
+// FileChange is one file touched by a commit.
+type FileChange struct {
+	// Path is the file's path in the repository, e.g. "WMO-loket/Ontwerp.md".
+	Path string
+	// Kind is what happened to it.
+	Kind ChangeKind
+}
+
+// Page is the content of a page as of some revision.
+type Page struct {
+	// Name is the page's name.
+	Name Name
+	// Content is the Markdown source as stored.
+	Content []byte
+	// Blob is the git blob id of Content; it identifies the text exactly
+	// and keys the render cache.
+	Blob string
+	// Revision is the last commit that changed the page, as of the
+	// revision the page was read at.
+	Revision Revision
+}
+
+// PageInfo is a page's entry in a Snapshot.
+type PageInfo struct {
+	// Name is the page's name.
+	Name Name
+	// Blob is the git blob id of the page's content.
+	Blob string
+	// Revision is the id of the last commit that changed the page.
+	Revision string
+}
+
+// Snapshot is the state of main at one commit. A Store never modifies a
+// Snapshot once it has returned it, so it can be read without locks.
+type Snapshot struct {
+	// Head is the commit id main points at; "" for an empty repository.
+	Head string
+	// Pages holds every page at Head.
+	Pages map[Name]PageInfo
+	// Folded maps Name.Fold() to the page holding that folded name, to
+	// refuse names that differ from an existing one only by case.
+	Folded map[string]Name
+	// NamesVersion changes whenever the set of page names changes (and
+	// only then), so that rendered links to missing pages can be cached.
+	NamesVersion uint64
+}
+
+// HistoryQuery selects a page of a history listing.
+type HistoryQuery struct {
+	// Limit is the maximum number of revisions; 0 means a default.
+	Limit int
+	// Before, when set, starts the listing after this revision id (the
+	// last id of the previous page), for paging.
+	Before string
+}
+
+// Commit is a set of page changes to record as one commit on main.
+type Commit struct {
+	// Author is recorded as the commit's author and committer.
+	Author Author
+	// Message is the commit message.
+	Message string
+	// Time is the commit time; the zero value means now.
+	Time time.Time
+	// Changes are applied together, atomically.
+	Changes []Change
+}
+
+// Change is one page written or deleted by a Commit.
+type Change struct {
+	// Name is the page to write or delete.
+	Name Name
+	// Content is the new Markdown text; ignored when Delete is set.
+	Content []byte
+	// Delete removes the page.
+	Delete bool
+	// Base is the revision of the page the change was made from: the
+	// store refuses the change with ErrStale if the page's last revision
+	// is no longer Base. "" means the page must not exist yet.
+	Base string
+}
+
+// CommitResult reports the outcome of Store.Commit.
+type CommitResult struct {
+	// Revision is the new commit's id, or the unchanged head when the
+	// commit would not have changed any file.
+	Revision string
+	// Committed is false when nothing changed and no commit was made.
+	Committed bool
+}
+
+// Store is the content repository as the wiki needs it. Implementations
+// serialise writes so that main only moves by compare-and-swap, and are safe
+// for concurrent use.
+type Store interface {
+	// Snapshot returns the current state of main. It is cheap: no
+	// repository access is needed.
+	Snapshot(ctx context.Context) (*Snapshot, error)
+
+	// ReadBlob returns the content of a blob by id, from a cache when
+	// possible. Returns ErrNotFound for an unknown id.
+	ReadBlob(ctx context.Context, id string) ([]byte, error)
+
+	// ReadPage returns the page as of revision at (a commit id; "" means
+	// head). Returns ErrNotFound if the revision is unknown or the page does
+	// not exist in it, ErrInvalidInput if at is not a commit id.
+	ReadPage(ctx context.Context, name Name, at string) (*Page, error)
+
+	// Revision returns the commit with the given id. Returns ErrNotFound if
+	// it is unknown, ErrInvalidInput if id is malformed.
+	Revision(ctx context.Context, id string) (*Revision, error)
+
+	// History returns the commits that changed the page, newest first,
+	// following first parents from head. Returns an empty list for a page
+	// that never existed.
+	History(ctx context.Context, name Name, q HistoryQuery) ([]Revision, error)
+
+	// Recent returns the commits on main, newest first, following first
+	// parents.
+	Recent(ctx context.Context, q HistoryQuery) ([]Revision, error)
+
+	// Commit applies the changes as one new commit on main. It returns an
+	// error wrapping ErrStale if a change's Base no longer matches,
+	// ErrNameTaken if a new page's name differs from an existing page only
+	// by case, and ErrNotFound when deleting a page that does not exist.
+	// When no file would change, no commit is made.
+	Commit(ctx context.Context, c Commit) (CommitResult, error)
+}
