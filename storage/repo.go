@@ -1,0 +1,659 @@
+// Package storage keeps the wiki's pages in a git repository with go-git.
+//
+// A Repo is the single owner of the repository: every go-git call happens
+// under its lock, because go-git is not safe for concurrent use. Reads are
+// served from an in-memory index of main's first-parent history and a cache
+// of blobs, so that viewing a page or its history rarely touches git at all.
+// Commits are written without a worktree (blobs, trees bottom-up, commit) and
+// main is moved by compare-and-swap.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-git/go-billy/v5/osfs"
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	gitstorage "github.com/go-git/go-git/v5/storage"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"github.com/wikiwerk/wikiwerk/wiki"
+)
+
+// Options tunes a Repo. The zero value is ready to use.
+type Options struct {
+	// Branch is the branch that holds the wiki; default "main".
+	Branch string
+	// ObjectCacheBytes bounds go-git's object cache; default 32 MiB.
+	// (go-git's own default is 96 MiB per storage.)
+	ObjectCacheBytes int64
+	// BlobCacheBytes bounds the cache of page contents; default 64 MiB.
+	BlobCacheBytes int64
+}
+
+func (o Options) withDefaults() Options {
+	if o.Branch == "" {
+		o.Branch = "main"
+	}
+	if o.ObjectCacheBytes <= 0 {
+		o.ObjectCacheBytes = 32 << 20
+	}
+	if o.BlobCacheBytes <= 0 {
+		o.BlobCacheBytes = 64 << 20
+	}
+	return o
+}
+
+// Repo is a content repository. It implements wiki.Store and is safe for
+// concurrent use.
+type Repo struct {
+	branch plumbing.ReferenceName
+
+	// gitMu serialises all access to st and repo, and all index updates.
+	gitMu sync.Mutex
+	st    *filesystem.Storage
+	repo  *git.Repository
+
+	// mu guards idx; writers also hold gitMu.
+	mu  sync.RWMutex
+	idx *index
+
+	snap  atomic.Pointer[wiki.Snapshot]
+	blobs *blobCache
+}
+
+var _ wiki.Store = (*Repo)(nil)
+
+// Init creates a new bare repository at dir whose HEAD points at the
+// configured branch. It fails if dir already holds a repository.
+func Init(dir string, opt Options) (*Repo, error) {
+	opt = opt.withDefaults()
+	if _, err := os.Stat(filepath.Join(dir, "HEAD")); err == nil {
+		return nil, fmt.Errorf("init %s: a repository already exists there", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("init %s: %w", dir, err)
+	}
+	st := newStorage(dir, opt)
+	repo, err := git.InitWithOptions(st, nil, git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName(opt.Branch)})
+	if err != nil {
+		return nil, fmt.Errorf("init %s: %w", dir, err)
+	}
+	return open(st, repo, opt)
+}
+
+// Open opens an existing repository: a bare one at dir, or a non-bare one
+// whose .git folder is in dir. Writes go to the branch only, never to a
+// worktree. Open indexes the branch's history before it returns.
+func Open(dir string, opt Options) (*Repo, error) {
+	opt = opt.withDefaults()
+	gitDir := dir
+	if fi, err := os.Stat(filepath.Join(dir, ".git")); err == nil && fi.IsDir() {
+		gitDir = filepath.Join(dir, ".git")
+	}
+	if _, err := os.Stat(filepath.Join(gitDir, "HEAD")); err != nil {
+		return nil, fmt.Errorf("open %s: not a git repository: %w", dir, err)
+	}
+	st := newStorage(gitDir, opt)
+	repo, err := git.Open(st, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	return open(st, repo, opt)
+}
+
+func newStorage(gitDir string, opt Options) *filesystem.Storage {
+	return filesystem.NewStorageWithOptions(osfs.New(gitDir),
+		cache.NewObjectLRU(cache.FileSize(opt.ObjectCacheBytes)),
+		filesystem.Options{})
+}
+
+func open(st *filesystem.Storage, repo *git.Repository, opt Options) (*Repo, error) {
+	r := &Repo{
+		branch: plumbing.NewBranchReferenceName(opt.Branch),
+		st:     st,
+		repo:   repo,
+		idx:    newIndex(),
+		blobs:  newBlobCache(opt.BlobCacheBytes),
+	}
+	r.snap.Store(r.idx.snapshot())
+	r.gitMu.Lock()
+	defer r.gitMu.Unlock()
+	if err := r.syncLocked(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Close releases the repository's open files.
+func (r *Repo) Close() error {
+	r.gitMu.Lock()
+	defer r.gitMu.Unlock()
+	return r.st.Close()
+}
+
+// headLocked returns the commit the branch points at, zero if unborn.
+func (r *Repo) headLocked() (plumbing.Hash, error) {
+	ref, err := r.st.Reference(r.branch)
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return plumbing.ZeroHash, nil
+	}
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("read %s: %w", r.branch, err)
+	}
+	return ref.Hash(), nil
+}
+
+// syncLocked brings the index up to the branch's current head, indexing only
+// the commits it has not seen when the branch moved forward (as after a
+// push), and rebuilding when history was rewritten. Callers hold gitMu.
+func (r *Repo) syncLocked() error {
+	head, err := r.headLocked()
+	if err != nil {
+		return err
+	}
+	if h := r.idx.head(); h != nil && h.ID == head.String() {
+		return nil
+	}
+	if head.IsZero() && r.idx.head() == nil {
+		return nil
+	}
+	// Walk first parents back from head to a commit we know.
+	var fresh []*object.Commit
+	known := false
+	for h := head; !h.IsZero(); {
+		if _, ok := r.idx.seq[h]; ok {
+			known = h == r.headHash()
+			break
+		}
+		c, err := object.GetCommit(r.st, h)
+		if err != nil {
+			return fmt.Errorf("read commit %s: %w", h, err)
+		}
+		fresh = append(fresh, c)
+		h = plumbing.ZeroHash
+		if len(c.ParentHashes) > 0 {
+			h = c.ParentHashes[0]
+		}
+	}
+	x := r.idx
+	if !known && x.head() != nil {
+		// History was rewritten under us: start over from the root.
+		x = newIndex()
+		fresh = fresh[:0]
+		for h := head; !h.IsZero(); {
+			c, err := object.GetCommit(r.st, h)
+			if err != nil {
+				return fmt.Errorf("read commit %s: %w", h, err)
+			}
+			fresh = append(fresh, c)
+			h = plumbing.ZeroHash
+			if len(c.ParentHashes) > 0 {
+				h = c.ParentHashes[0]
+			}
+		}
+	}
+	for i := len(fresh) - 1; i >= 0; i-- {
+		if err := r.indexCommitLocked(x, fresh[i]); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	r.idx = x
+	r.mu.Unlock()
+	r.snap.Store(x.snapshot())
+	return nil
+}
+
+// headHash is the id of the indexed head, zero if none.
+func (r *Repo) headHash() plumbing.Hash {
+	if h := r.idx.head(); h != nil {
+		return plumbing.NewHash(h.ID)
+	}
+	return plumbing.ZeroHash
+}
+
+// indexCommitLocked adds commit c, whose first parent is x's head, to x.
+// When x is the live index the change is made under mu.
+func (r *Repo) indexCommitLocked(x *index, c *object.Commit) error {
+	var parentTree plumbing.Hash
+	rev := revisionOf(c)
+	if len(c.ParentHashes) > 0 {
+		p, err := object.GetCommit(r.st, c.ParentHashes[0])
+		if err != nil {
+			return fmt.Errorf("read parent of %s: %w", c.Hash, err)
+		}
+		parentTree = p.TreeHash
+	}
+	var changes []fileChange
+	err := r.diffTrees(parentTree, c.TreeHash, "", func(path string, old, new plumbing.Hash) {
+		kind := wiki.Modified
+		switch {
+		case old.IsZero():
+			kind = wiki.Added
+		case new.IsZero():
+			kind = wiki.Deleted
+		}
+		changes = append(changes, fileChange{path: path, blob: new, kind: kind})
+	})
+	if err != nil {
+		return fmt.Errorf("index commit %s: %w", c.Hash, err)
+	}
+	if x == r.idx {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
+	x.add(rev, c.Hash, changes)
+	return nil
+}
+
+func revisionOf(c *object.Commit) *wiki.Revision {
+	rev := &wiki.Revision{
+		ID:      c.Hash.String(),
+		Author:  wiki.Author{Name: c.Author.Name, Email: c.Author.Email},
+		Time:    c.Author.When,
+		Message: strings.TrimRight(c.Message, "\n"),
+	}
+	if len(c.ParentHashes) > 0 {
+		rev.Parent = c.ParentHashes[0].String()
+	}
+	return rev
+}
+
+// Snapshot implements wiki.Store.
+func (r *Repo) Snapshot(ctx context.Context) (*wiki.Snapshot, error) {
+	return r.snap.Load(), nil
+}
+
+// ReadBlob implements wiki.Store.
+func (r *Repo) ReadBlob(ctx context.Context, id string) ([]byte, error) {
+	h, err := parseID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.readBlob(h)
+}
+
+func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
+	if b, ok := r.blobs.get(h); ok {
+		return b, nil
+	}
+	r.gitMu.Lock()
+	b, err := r.readBlobLocked(h)
+	r.gitMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	r.blobs.put(h, b)
+	return b, nil
+}
+
+func (r *Repo) readBlobLocked(h plumbing.Hash) ([]byte, error) {
+	obj, err := r.st.EncodedObject(plumbing.BlobObject, h)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return nil, fmt.Errorf("blob %s: %w", h, wiki.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	rd, err := obj.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	defer rd.Close()
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	return b, nil
+}
+
+var hexID = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// parseID validates a full 40-hex object id.
+func parseID(id string) (plumbing.Hash, error) {
+	id = strings.ToLower(id)
+	if !hexID.MatchString(id) {
+		return plumbing.ZeroHash, fmt.Errorf("%w: %q is not a 40-character revision id", wiki.ErrInvalidInput, id)
+	}
+	return plumbing.NewHash(id), nil
+}
+
+// ReadPage implements wiki.Store.
+func (r *Repo) ReadPage(ctx context.Context, name wiki.Name, at string) (*wiki.Page, error) {
+	path := name.Path()
+	var blob plumbing.Hash
+	var rev wiki.Revision
+	if at == "" {
+		info, ok := r.snap.Load().Pages[name]
+		if !ok {
+			return nil, fmt.Errorf("page %s: %w", name, wiki.ErrNotFound)
+		}
+		blob = plumbing.NewHash(info.Blob)
+		rv, err := r.Revision(ctx, info.Revision)
+		if err != nil {
+			return nil, err
+		}
+		rev = *rv
+	} else {
+		h, err := parseID(at)
+		if err != nil {
+			return nil, err
+		}
+		r.mu.RLock()
+		s, onChain := r.idx.seq[h]
+		var pc pathChange
+		var found bool
+		if onChain {
+			pc, found = r.idx.at(path, s)
+			if found {
+				rev = *r.idx.chain[pc.seq]
+			}
+		}
+		r.mu.RUnlock()
+		switch {
+		case onChain && (!found || pc.blob.IsZero()):
+			return nil, fmt.Errorf("page %s at %s: %w", name, at, wiki.ErrNotFound)
+		case onChain:
+			blob = pc.blob
+		default:
+			// A commit off main's first-parent chain (say, the side of a
+			// merge): read its tree directly.
+			b, c, err := r.readOffChain(h, path)
+			if err != nil {
+				return nil, fmt.Errorf("page %s at %s: %w", name, at, err)
+			}
+			blob, rev = b, *c
+		}
+	}
+	content, err := r.readBlob(blob)
+	if err != nil {
+		return nil, fmt.Errorf("page %s: %w", name, err)
+	}
+	return &wiki.Page{Name: name, Content: content, Blob: blob.String(), Revision: rev}, nil
+}
+
+func (r *Repo) readOffChain(h plumbing.Hash, path string) (plumbing.Hash, *wiki.Revision, error) {
+	r.gitMu.Lock()
+	defer r.gitMu.Unlock()
+	c, err := object.GetCommit(r.st, h)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return plumbing.ZeroHash, nil, wiki.ErrNotFound
+	}
+	if err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
+	t, err := c.Tree()
+	if err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
+	e, err := t.FindEntry(path)
+	if err != nil || !e.Mode.IsFile() {
+		return plumbing.ZeroHash, nil, wiki.ErrNotFound
+	}
+	return e.Hash, revisionOf(c), nil
+}
+
+// Revision implements wiki.Store.
+func (r *Repo) Revision(ctx context.Context, id string) (*wiki.Revision, error) {
+	h, err := parseID(id)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.RLock()
+	s, ok := r.idx.seq[h]
+	var rev *wiki.Revision
+	if ok {
+		rev = r.idx.chain[s]
+	}
+	r.mu.RUnlock()
+	if ok {
+		c := *rev
+		return &c, nil
+	}
+	r.gitMu.Lock()
+	defer r.gitMu.Unlock()
+	c, err := object.GetCommit(r.st, h)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return nil, fmt.Errorf("revision %s: %w", id, wiki.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("revision %s: %w", id, err)
+	}
+	return revisionOf(c), nil
+}
+
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+)
+
+func clampLimit(n int) int {
+	switch {
+	case n <= 0:
+		return defaultLimit
+	case n > maxLimit:
+		return maxLimit
+	}
+	return n
+}
+
+// History implements wiki.Store.
+func (r *Repo) History(ctx context.Context, name wiki.Name, q wiki.HistoryQuery) ([]wiki.Revision, error) {
+	limit := clampLimit(q.Limit)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	changes := r.idx.paths[name.Path()]
+	end := len(changes)
+	if q.Before != "" {
+		h, err := parseID(q.Before)
+		if err != nil {
+			return nil, err
+		}
+		s, ok := r.idx.seq[h]
+		if !ok {
+			return nil, fmt.Errorf("history of %s before %s: %w", name, q.Before, wiki.ErrNotFound)
+		}
+		for end > 0 && changes[end-1].seq >= s {
+			end--
+		}
+	}
+	out := make([]wiki.Revision, 0, min(limit, end))
+	for i := end - 1; i >= 0 && len(out) < limit; i-- {
+		out = append(out, *r.idx.chain[changes[i].seq])
+	}
+	return out, nil
+}
+
+// Recent implements wiki.Store.
+func (r *Repo) Recent(ctx context.Context, q wiki.HistoryQuery) ([]wiki.Revision, error) {
+	limit := clampLimit(q.Limit)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	end := len(r.idx.chain)
+	if q.Before != "" {
+		h, err := parseID(q.Before)
+		if err != nil {
+			return nil, err
+		}
+		s, ok := r.idx.seq[h]
+		if !ok {
+			return nil, fmt.Errorf("changes before %s: %w", q.Before, wiki.ErrNotFound)
+		}
+		end = int(s)
+	}
+	out := make([]wiki.Revision, 0, min(limit, end))
+	for i := end - 1; i >= 0 && len(out) < limit; i-- {
+		out = append(out, *r.idx.chain[i])
+	}
+	return out, nil
+}
+
+// Commit implements wiki.Store.
+func (r *Repo) Commit(ctx context.Context, c wiki.Commit) (wiki.CommitResult, error) {
+	if len(c.Changes) == 0 {
+		return wiki.CommitResult{}, fmt.Errorf("%w: a commit needs at least one change", wiki.ErrInvalidInput)
+	}
+	author, err := signature(c.Author, c.Time)
+	if err != nil {
+		return wiki.CommitResult{}, err
+	}
+	r.gitMu.Lock()
+	defer r.gitMu.Unlock()
+	// The branch can move under us only if another process writes the
+	// repository; then CheckAndSetReference fails and we retry on top of it.
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return wiki.CommitResult{}, err
+		}
+		if err := r.syncLocked(); err != nil {
+			return wiki.CommitResult{}, err
+		}
+		res, err := r.commitLocked(c, author)
+		if errors.Is(err, storageRefChanged) && attempt < 5 {
+			continue
+		}
+		return res, err
+	}
+}
+
+var storageRefChanged = errors.New("branch moved during commit")
+
+func (r *Repo) commitLocked(c wiki.Commit, author object.Signature) (wiki.CommitResult, error) {
+	x := r.idx
+	snap := r.snap.Load()
+	head := r.headHash()
+	edits := make(map[string]plumbing.Hash, len(c.Changes))
+	for _, ch := range c.Changes {
+		path := ch.Name.Path()
+		if _, dup := edits[path]; dup {
+			return wiki.CommitResult{}, fmt.Errorf("%w: %s is changed twice in one commit", wiki.ErrInvalidInput, ch.Name)
+		}
+		_, exists := x.files[path]
+		current := ""
+		if exists {
+			current = x.lastRevision(path)
+		}
+		switch {
+		case ch.Delete && !exists:
+			return wiki.CommitResult{}, fmt.Errorf("delete %s: %w", ch.Name, wiki.ErrNotFound)
+		case ch.Base != current:
+			return wiki.CommitResult{}, fmt.Errorf("%w: %s was edited from %q but is now at %q", wiki.ErrStale, ch.Name, ch.Base, current)
+		}
+		if !exists {
+			if other, ok := snap.Folded[ch.Name.Fold()]; ok && other != ch.Name {
+				return wiki.CommitResult{}, fmt.Errorf("%w: %s differs from the existing page %s only in letter case", wiki.ErrNameTaken, ch.Name, other)
+			}
+		}
+		if ch.Delete {
+			edits[path] = plumbing.ZeroHash
+			continue
+		}
+		blob, err := r.storeBlob(ch.Content)
+		if err != nil {
+			return wiki.CommitResult{}, err
+		}
+		edits[path] = blob
+	}
+	var baseTree plumbing.Hash
+	if !head.IsZero() {
+		hc, err := object.GetCommit(r.st, head)
+		if err != nil {
+			return wiki.CommitResult{}, fmt.Errorf("read head %s: %w", head, err)
+		}
+		baseTree = hc.TreeHash
+	}
+	tree, err := r.writeTree(baseTree, edits)
+	if err != nil {
+		return wiki.CommitResult{}, err
+	}
+	if tree.IsZero() {
+		if tree, err = r.storeTree(nil); err != nil {
+			return wiki.CommitResult{}, err
+		}
+	}
+	if tree == baseTree && !head.IsZero() {
+		return wiki.CommitResult{Revision: head.String()}, nil
+	}
+	commit := &object.Commit{
+		Author:    author,
+		Committer: author,
+		Message:   strings.TrimSpace(c.Message) + "\n",
+		TreeHash:  tree,
+	}
+	if !head.IsZero() {
+		commit.ParentHashes = []plumbing.Hash{head}
+	}
+	obj := r.st.NewEncodedObject()
+	if err := commit.Encode(obj); err != nil {
+		return wiki.CommitResult{}, fmt.Errorf("encode commit: %w", err)
+	}
+	id, err := r.st.SetEncodedObject(obj)
+	if err != nil {
+		return wiki.CommitResult{}, fmt.Errorf("store commit: %w", err)
+	}
+	newRef := plumbing.NewHashReference(r.branch, id)
+	var oldRef *plumbing.Reference
+	if !head.IsZero() {
+		oldRef = plumbing.NewHashReference(r.branch, head)
+	}
+	if err := r.st.CheckAndSetReference(newRef, oldRef); err != nil {
+		if errors.Is(err, gitstorage.ErrReferenceHasChanged) {
+			return wiki.CommitResult{}, storageRefChanged
+		}
+		return wiki.CommitResult{}, fmt.Errorf("update %s: %w", r.branch, err)
+	}
+	if err := r.syncLocked(); err != nil {
+		return wiki.CommitResult{}, err
+	}
+	return wiki.CommitResult{Revision: id.String(), Committed: true}, nil
+}
+
+func (r *Repo) storeBlob(content []byte) (plumbing.Hash, error) {
+	obj := r.st.NewEncodedObject()
+	obj.SetType(plumbing.BlobObject)
+	obj.SetSize(int64(len(content)))
+	w, err := obj.Writer()
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("store blob: %w", err)
+	}
+	if _, err := w.Write(content); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("store blob: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("store blob: %w", err)
+	}
+	h, err := r.st.SetEncodedObject(obj)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("store blob: %w", err)
+	}
+	r.blobs.put(h, content)
+	return h, nil
+}
+
+// signature turns an author into a git signature, refusing what would
+// corrupt the commit header (git fsck rejects such commits).
+func signature(a wiki.Author, when time.Time) (object.Signature, error) {
+	if strings.ContainsAny(a.Name, "<>\n\r\x00") || strings.ContainsAny(a.Email, "<>\n\r\x00 ") {
+		return object.Signature{}, fmt.Errorf("%w: author name and e-mail may not contain <, > or line breaks", wiki.ErrInvalidInput)
+	}
+	if strings.TrimSpace(a.Name) == "" {
+		return object.Signature{}, fmt.Errorf("%w: the author needs a name", wiki.ErrInvalidInput)
+	}
+	if when.IsZero() {
+		when = time.Now()
+	}
+	return object.Signature{Name: strings.TrimSpace(a.Name), Email: a.Email, When: when.Truncate(time.Second)}, nil
+}
