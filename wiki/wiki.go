@@ -1,0 +1,387 @@
+// Package wiki is the domain of wikiwerk: page names, pages, revisions and
+// the Wiki service that reads, saves, lists and compares them. It knows
+// nothing of HTTP or of git; a Store (package storage) keeps the pages.
+package wiki
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/golang/groupcache/lru"
+
+	"github.com/wikiwerk/wikiwerk/wiki/diff"
+	"github.com/wikiwerk/wikiwerk/wiki/markdown"
+)
+
+// FrontPage is the page that "/" leads to.
+const FrontPage Name = "Home"
+
+// AnonymousName is recorded as the author of edits that give no name.
+const AnonymousName = "Anonymous"
+
+// Options configures a Wiki. The zero value gives sensible defaults.
+type Options struct {
+	// MaxPageBytes bounds the size of a page's text; default 1 MiB.
+	MaxPageBytes int
+	// RenderCacheEntries bounds the number of rendered pages kept; default 2000.
+	RenderCacheEntries int
+}
+
+// Wiki is the service behind every interface of wikiwerk: it validates
+// input, turns stale saves into conflicts that keep the user's text, and
+// renders pages through a cache keyed by content, so that a page view does
+// not touch the repository. It is safe for concurrent use.
+type Wiki struct {
+	store    Store
+	md       *markdown.Renderer
+	maxBytes int
+
+	cacheMu sync.Mutex
+	cache   *lru.Cache // renderKey -> markdown.Document
+}
+
+// New returns a Wiki over store.
+func New(store Store, opt Options) *Wiki {
+	if opt.MaxPageBytes <= 0 {
+		opt.MaxPageBytes = 1 << 20
+	}
+	if opt.RenderCacheEntries <= 0 {
+		opt.RenderCacheEntries = 2000
+	}
+	return &Wiki{
+		store:    store,
+		md:       markdown.New(),
+		maxBytes: opt.MaxPageBytes,
+		cache:    lru.New(opt.RenderCacheEntries),
+	}
+}
+
+// MaxPageBytes is the largest page text Save accepts.
+func (w *Wiki) MaxPageBytes() int { return w.maxBytes }
+
+// RenderedPage is a page with its Markdown rendered to safe HTML.
+type RenderedPage struct {
+	*Page
+	// Doc is the rendered document: HTML, title, tags and headings.
+	Doc markdown.Document
+	// Current is true when the page was read at head (no ?rev=).
+	Current bool
+	// Version identifies this rendering exactly: it changes when the text,
+	// the revision or the set of page names (which styles wikilinks)
+	// changes. It serves as an ETag and a cache key for the whole view.
+	Version string
+}
+
+// Title is the front matter title, or else the last part of the name.
+func (p *RenderedPage) Title() string {
+	if p.Doc.Title != "" {
+		return p.Doc.Title
+	}
+	return p.Name.Title()
+}
+
+// Page returns the page as of revision at ("" for the current version).
+// Returns ErrNotFound when it does not exist there.
+func (w *Wiki) Page(ctx context.Context, name Name, at string) (*Page, error) {
+	return w.store.ReadPage(ctx, name, at)
+}
+
+// View returns the page as of revision at ("" for current), rendered.
+func (w *Wiki) View(ctx context.Context, name Name, at string) (*RenderedPage, error) {
+	p, err := w.store.ReadPage(ctx, name, at)
+	if err != nil {
+		return nil, err
+	}
+	doc, names, err := w.render(ctx, p.Blob, p.Content)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	version := fmt.Sprintf("%s.%s.%d", p.Blob, p.Revision.ID, names)
+	return &RenderedPage{Page: p, Doc: doc, Current: at == "", Version: version}, nil
+}
+
+// renderKey identifies a rendering: the same text renders the same way
+// while the set of page names (which decides the style of wikilinks) stays
+// the same.
+type renderKey struct {
+	blob  string
+	names uint64
+}
+
+// render returns the rendered document and the names version it was
+// rendered against.
+func (w *Wiki) render(ctx context.Context, blob string, content []byte) (markdown.Document, uint64, error) {
+	snap, err := w.store.Snapshot(ctx)
+	if err != nil {
+		return markdown.Document{}, 0, err
+	}
+	key := renderKey{blob, snap.NamesVersion}
+	w.cacheMu.Lock()
+	cached, ok := w.cache.Get(key)
+	w.cacheMu.Unlock()
+	if ok {
+		return cached.(markdown.Document), key.names, nil
+	}
+	doc, err := w.md.Render(content, resolver(snap))
+	if err != nil {
+		return markdown.Document{}, 0, err
+	}
+	w.cacheMu.Lock()
+	w.cache.Add(key, doc)
+	w.cacheMu.Unlock()
+	return doc, key.names, nil
+}
+
+// Preview renders Markdown that has not been saved.
+func (w *Wiki) Preview(ctx context.Context, content []byte) (markdown.Document, error) {
+	if err := w.checkContent(content); err != nil {
+		return markdown.Document{}, err
+	}
+	snap, err := w.store.Snapshot(ctx)
+	if err != nil {
+		return markdown.Document{}, err
+	}
+	return w.md.Render(normalizeNewlines(content), resolver(snap))
+}
+
+// resolver links wikilinks to existing pages, to the editor for missing
+// ones, and not at all for targets that are not valid names. A link whose
+// case differs from an existing page leads to that page, as it would be
+// refused as a new name.
+func resolver(snap *Snapshot) markdown.Resolver {
+	return func(target string) markdown.Link {
+		name, err := ParseName(target)
+		if err != nil {
+			return markdown.Link{}
+		}
+		if _, ok := snap.Pages[name]; ok {
+			return markdown.Link{URL: name.URL(), Exists: true}
+		}
+		if other, ok := snap.Folded[name.Fold()]; ok {
+			return markdown.Link{URL: other.URL(), Exists: true}
+		}
+		return markdown.Link{URL: EditURL(name)}
+	}
+}
+
+// EditURL is the URL of the editor for a page.
+func EditURL(n Name) string { return "/-/edit/" + n.EscapedPath() }
+
+// Pages lists the pages at head, sorted by name.
+func (w *Wiki) Pages(ctx context.Context) ([]PageInfo, error) {
+	snap, err := w.store.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PageInfo, 0, len(snap.Pages))
+	for _, p := range snap.Pages {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b PageInfo) int { return strings.Compare(string(a.Name), string(b.Name)) })
+	return out, nil
+}
+
+// Exists reports whether the page exists at head.
+func (w *Wiki) Exists(ctx context.Context, name Name) bool {
+	snap, err := w.store.Snapshot(ctx)
+	if err != nil {
+		return false
+	}
+	_, ok := snap.Pages[name]
+	return ok
+}
+
+// Save is a request to write a page.
+type Save struct {
+	// Name is the page to write.
+	Name Name
+	// Content is the new Markdown text. CRLF line ends are stored as LF.
+	Content []byte
+	// Base is the revision the editor started from; "" to create the page.
+	Base string
+	// Message is the edit summary; a default is made when empty.
+	Message string
+	// Author is the person saving; AnonymousName when the name is empty.
+	Author Author
+}
+
+// SaveResult reports what a save did.
+type SaveResult struct {
+	// Revision is the page's revision after the save.
+	Revision string
+	// Created is true when the save created the page.
+	Created bool
+	// Committed is false when the text was unchanged and no commit was made.
+	Committed bool
+}
+
+// Save writes a page. A save whose base is no longer the page's revision is
+// refused with a *ConflictError that holds the current page and the user's
+// text; nothing is overwritten. Saving unchanged text makes no commit.
+// Returns ErrInvalidInput for invalid UTF-8 or author, ErrTooLarge for
+// oversize text, ErrNameTaken for a new name that differs from an existing
+// one only by case.
+func (w *Wiki) Save(ctx context.Context, s Save) (SaveResult, error) {
+	if err := w.checkContent(s.Content); err != nil {
+		return SaveResult{}, err
+	}
+	content := normalizeNewlines(s.Content)
+	author := s.Author
+	if strings.TrimSpace(author.Name) == "" {
+		author = Author{Name: AnonymousName, Email: author.Email}
+	}
+	msg := strings.TrimSpace(s.Message)
+	if msg == "" {
+		verb := "Update"
+		if s.Base == "" {
+			verb = "Create"
+		}
+		msg = verb + " " + string(s.Name)
+	}
+	res, err := w.store.Commit(ctx, Commit{
+		Author:  author,
+		Message: msg,
+		Changes: []Change{{Name: s.Name, Content: content, Base: s.Base}},
+	})
+	if errors.Is(err, ErrStale) {
+		return SaveResult{}, w.conflict(ctx, s.Name, s.Base, string(content))
+	}
+	if err != nil {
+		return SaveResult{}, fmt.Errorf("save %s: %w", s.Name, err)
+	}
+	rev := res.Revision
+	if !res.Committed {
+		rev = s.Base
+	}
+	return SaveResult{Revision: rev, Created: s.Base == "" && res.Committed, Committed: res.Committed}, nil
+}
+
+// Delete removes a page in a new commit; the page stays in its history.
+// base must be the page's current revision, else a *ConflictError.
+func (w *Wiki) Delete(ctx context.Context, name Name, base string, author Author, message string) (string, error) {
+	if strings.TrimSpace(author.Name) == "" {
+		author = Author{Name: AnonymousName, Email: author.Email}
+	}
+	if strings.TrimSpace(message) == "" {
+		message = "Delete " + string(name)
+	}
+	if base == "" {
+		return "", fmt.Errorf("%w: deleting needs the base revision", ErrInvalidInput)
+	}
+	res, err := w.store.Commit(ctx, Commit{Author: author, Message: message,
+		Changes: []Change{{Name: name, Delete: true, Base: base}}})
+	if errors.Is(err, ErrStale) {
+		return "", w.conflict(ctx, name, base, "")
+	}
+	if err != nil {
+		return "", fmt.Errorf("delete %s: %w", name, err)
+	}
+	return res.Revision, nil
+}
+
+func (w *Wiki) conflict(ctx context.Context, name Name, base, yours string) error {
+	ce := &ConflictError{Name: name, Base: base, Yours: yours}
+	cur, err := w.store.ReadPage(ctx, name, "")
+	switch {
+	case err == nil:
+		ce.Current = cur
+	case !errors.Is(err, ErrNotFound):
+		return fmt.Errorf("read %s after a conflict: %w", name, err)
+	}
+	return ce
+}
+
+func (w *Wiki) checkContent(content []byte) error {
+	if len(content) > w.maxBytes {
+		return fmt.Errorf("%w: the text is %d bytes, the limit is %d", ErrTooLarge, len(content), w.maxBytes)
+	}
+	if !utf8.Valid(content) {
+		return fmt.Errorf("%w: the text is not valid UTF-8", ErrInvalidInput)
+	}
+	if bytes.IndexByte(content, 0) >= 0 {
+		return fmt.Errorf("%w: the text contains a NUL character", ErrInvalidInput)
+	}
+	return nil
+}
+
+// normalizeNewlines stores every line end as LF: browsers send form text
+// with CRLF, and mixed line ends would make every line differ in a diff.
+func normalizeNewlines(b []byte) []byte {
+	if bytes.IndexByte(b, '\r') < 0 {
+		return b
+	}
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	return bytes.ReplaceAll(b, []byte("\r"), []byte("\n"))
+}
+
+// History lists the revisions that changed a page, newest first.
+func (w *Wiki) History(ctx context.Context, name Name, q HistoryQuery) ([]Revision, error) {
+	return w.store.History(ctx, name, q)
+}
+
+// Recent lists the latest commits across the wiki, newest first.
+func (w *Wiki) Recent(ctx context.Context, q HistoryQuery) ([]Revision, error) {
+	return w.store.Recent(ctx, q)
+}
+
+// Revision returns one commit.
+func (w *Wiki) Revision(ctx context.Context, id string) (*Revision, error) {
+	return w.store.Revision(ctx, id)
+}
+
+// Comparison is the difference between two revisions of a page.
+type Comparison struct {
+	// Name is the page compared.
+	Name Name
+	// From and To are the page at each revision; From is nil when the
+	// page did not exist at the older revision.
+	From, To *Page
+	// Diff is the line diff, with changed words marked.
+	Diff *diff.Result
+	// Unified is the diff in unified format.
+	Unified string
+}
+
+// Compare returns the difference between the page at revisions from and to.
+// An empty from compares with the revision before to (or with nothing when
+// to created the page); an empty to means the current version.
+func (w *Wiki) Compare(ctx context.Context, name Name, from, to string) (*Comparison, error) {
+	toPage, err := w.store.ReadPage(ctx, name, to)
+	if err != nil {
+		return nil, err
+	}
+	c := &Comparison{Name: name, To: toPage}
+	if from == "" {
+		from = toPage.Revision.Parent
+	} else if _, err := w.store.Revision(ctx, from); err != nil {
+		return nil, err
+	}
+	if from != "" {
+		// A page that did not exist yet at from compares with nothing.
+		c.From, err = w.store.ReadPage(ctx, name, from)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	var old []byte
+	fromLabel := "/dev/null"
+	if c.From != nil {
+		old = c.From.Content
+		fromLabel = "a/" + name.Path()
+	}
+	c.Diff, err = diff.Compare(string(old), string(toPage.Content), diff.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("compare %s: %w", name, err)
+	}
+	c.Unified, err = diff.Unified(string(old), string(toPage.Content), fromLabel, "b/"+name.Path(), 3, diff.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("compare %s: %w", name, err)
+	}
+	return c, nil
+}
