@@ -1,0 +1,246 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/mux"
+
+	"github.com/wikiwerk/wikiwerk/wiki"
+)
+
+// registerAPIRoutes registers the JSON API on a router rooted at /-/api/.
+// The suffix routes come first: "{page:.+}" would also match ".../history".
+func (s *Server) registerAPIRoutes(r *mux.Router) {
+	r.Handle("/pages", s.api(s.handleAPIPages)).Methods(http.MethodGet)
+	r.Handle("/pages/{page:.+}/history", s.api(s.handleAPIHistory)).Methods(http.MethodGet)
+	r.Handle("/pages/{page:.+}/diff", s.api(s.handleAPIDiff)).Methods(http.MethodGet)
+	r.Handle("/pages/{page:.+}", s.api(s.handleAPIGet)).Methods(http.MethodGet)
+	r.Handle("/pages/{page:.+}", s.api(s.handleAPIPut)).Methods(http.MethodPut)
+	r.Handle("/pages/{page:.+}", s.api(s.handleAPIDelete)).Methods(http.MethodDelete)
+	r.Handle("/recent", s.api(s.handleAPIRecent)).Methods(http.MethodGet)
+	r.NotFoundHandler = s.api(func(w http.ResponseWriter, r *http.Request) error {
+		return fmt.Errorf("no API call %s: %w", r.URL.Path, wiki.ErrNotFound)
+	})
+	r.MethodNotAllowedHandler = s.api(func(w http.ResponseWriter, r *http.Request) error {
+		return fmt.Errorf("%s %s: %w", r.Method, r.URL.Path, errMethod)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.Encode(v) //nolint:errcheck // the client is gone; nothing to do
+}
+
+type revisionJSON struct {
+	Revision string      `json:"revision"`
+	Author   wiki.Author `json:"author"`
+	Time     time.Time   `json:"time"`
+	Message  string      `json:"message"`
+}
+
+func toRevisionJSON(r wiki.Revision) revisionJSON {
+	return revisionJSON{Revision: r.ID, Author: r.Author, Time: r.Time, Message: r.Message}
+}
+
+func conflictJSON(ce *wiki.ConflictError) any {
+	type current struct {
+		Content  string `json:"content"`
+		Revision string `json:"revision"`
+	}
+	out := struct {
+		Error   string   `json:"error"`
+		Current *current `json:"current"`
+	}{Error: "conflict"}
+	if ce.Current != nil {
+		out.Current = &current{Content: string(ce.Current.Content), Revision: ce.Current.Revision.ID}
+	}
+	return out
+}
+
+func (s *Server) handleAPIPages(w http.ResponseWriter, r *http.Request) error {
+	pages, err := s.wiki.Pages(r.Context())
+	if err != nil {
+		return err
+	}
+	type page struct {
+		Name     wiki.Name `json:"name"`
+		Revision string    `json:"revision"`
+	}
+	out := struct {
+		Pages []page `json:"pages"`
+	}{Pages: make([]page, len(pages))}
+	for i, p := range pages {
+		out.Pages[i] = page{p.Name, p.Revision}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) handleAPIGet(w http.ResponseWriter, r *http.Request) error {
+	name, err := pageName(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.wiki.Page(r.Context(), name, r.URL.Query().Get("rev"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Name    wiki.Name `json:"name"`
+		Content string    `json:"content"`
+		revisionJSON
+	}{name, string(p.Content), toRevisionJSON(p.Revision)})
+	return nil
+}
+
+// decodeJSON reads a JSON body into v. It refuses invalid UTF-8 outright:
+// encoding/json would silently replace it with U+FFFD and so change the
+// user's text.
+func decodeJSON(r *http.Request, v any) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return formError(err)
+	}
+	if !utf8.Valid(body) {
+		return fmt.Errorf("%w: the body is not valid UTF-8", wiki.ErrInvalidInput)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: the body is not the expected JSON: %v", wiki.ErrInvalidInput, err)
+	}
+	return nil
+}
+
+func (s *Server) handleAPIPut(w http.ResponseWriter, r *http.Request) error {
+	name, err := pageName(r)
+	if err != nil {
+		return err
+	}
+	if err := s.canEdit(r); err != nil {
+		return err
+	}
+	var body struct {
+		Content *string     `json:"content"`
+		Message string      `json:"message"`
+		Base    string      `json:"base"`
+		Author  wiki.Author `json:"author"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	if body.Content == nil {
+		return fmt.Errorf("%w: the body needs a \"content\" field", wiki.ErrInvalidInput)
+	}
+	res, err := s.wiki.Save(r.Context(), wiki.Save{
+		Name: name, Content: []byte(*body.Content), Base: body.Base, Message: body.Message, Author: body.Author,
+	})
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if res.Created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, struct {
+		Name      wiki.Name `json:"name"`
+		Revision  string    `json:"revision"`
+		Merged    bool      `json:"merged"`
+		Committed bool      `json:"committed"`
+	}{name, res.Revision, false, res.Committed})
+	return nil
+}
+
+func (s *Server) handleAPIDelete(w http.ResponseWriter, r *http.Request) error {
+	name, err := pageName(r)
+	if err != nil {
+		return err
+	}
+	if err := s.canEdit(r); err != nil {
+		return err
+	}
+	rev, err := s.wiki.Delete(r.Context(), name, r.URL.Query().Get("base"), wiki.Author{}, "")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"revision": rev})
+	return nil
+}
+
+func (s *Server) handleAPIHistory(w http.ResponseWriter, r *http.Request) error {
+	name, err := pageName(r)
+	if err != nil {
+		return err
+	}
+	q, err := historyQuery(r)
+	if err != nil {
+		return err
+	}
+	revs, err := s.wiki.History(r.Context(), name, q)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Revisions []revisionJSON `json:"revisions"`
+	}{Revisions: make([]revisionJSON, len(revs))}
+	for i, rev := range revs {
+		out.Revisions[i] = toRevisionJSON(rev)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) handleAPIDiff(w http.ResponseWriter, r *http.Request) error {
+	name, err := pageName(r)
+	if err != nil {
+		return err
+	}
+	cmp, err := s.wiki.Compare(r.Context(), name, r.URL.Query().Get("from"), r.URL.Query().Get("to"))
+	if err != nil {
+		return err
+	}
+	from := ""
+	if cmp.From != nil {
+		from = cmp.From.Revision.ID
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"from": from, "to": cmp.To.Revision.ID, "diff": cmp.Unified})
+	return nil
+}
+
+func (s *Server) handleAPIRecent(w http.ResponseWriter, r *http.Request) error {
+	q, err := historyQuery(r)
+	if err != nil {
+		return err
+	}
+	revs, err := s.wiki.Recent(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	type change struct {
+		revisionJSON
+		Pages []wiki.Name `json:"pages"`
+	}
+	out := struct {
+		Changes []change `json:"changes"`
+	}{Changes: make([]change, len(revs))}
+	for i, rev := range revs {
+		c := change{revisionJSON: toRevisionJSON(rev), Pages: []wiki.Name{}}
+		for _, fc := range rev.Changes {
+			if n, ok := wiki.ParsePath(fc.Path); ok {
+				c.Pages = append(c.Pages, n)
+			}
+		}
+		out.Changes[i] = c
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,141 @@
+package web
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/wikiwerk/wikiwerk/wiki"
+)
+
+type editData struct {
+	base
+	// Page is the page being edited.
+	Page wiki.Name
+	// Content is the text in the edit box: the page's, or the user's own
+	// after a failed save.
+	Content string
+	// Base is the revision the text was started from; "" to create.
+	Base                            string
+	Message, AuthorName, AuthorMail string
+	// Preview is the rendered text when the user asked for a preview.
+	Preview template.HTML
+	// Conflict is set when the save was refused because the page changed.
+	Conflict *wiki.ConflictError
+	// Error says why the save failed, with the user's text kept.
+	Error string
+}
+
+func (s *Server) handleEditForm(w http.ResponseWriter, r *http.Request) error {
+	name, err := pageName(r)
+	if err != nil {
+		return err
+	}
+	if err := s.canEdit(r); err != nil {
+		return err
+	}
+	d := editData{base: s.base(r, "", name), Page: name}
+	p, err := s.wiki.Page(r.Context(), name, "")
+	switch {
+	case err == nil:
+		d.Content, d.Base = string(p.Content), p.Revision.ID
+	case !errors.Is(err, wiki.ErrNotFound):
+		return err
+	}
+	d.setTitle()
+	return s.render(w, http.StatusOK, "edit", d)
+}
+
+func (d *editData) setTitle() {
+	if d.Base == "" {
+		d.Title = d.T("creating", d.Page)
+	} else {
+		d.Title = d.T("editing", d.Page)
+	}
+}
+
+func (s *Server) handleEditSave(w http.ResponseWriter, r *http.Request) error {
+	name, err := pageName(r)
+	if err != nil {
+		return err
+	}
+	if err := s.canEdit(r); err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
+	d := editData{
+		base:       s.base(r, "", name),
+		Page:       name,
+		Content:    r.PostForm.Get("content"),
+		Base:       strings.TrimSpace(r.PostForm.Get("base")),
+		Message:    r.PostForm.Get("message"),
+		AuthorName: strings.TrimSpace(r.PostForm.Get("author_name")),
+		AuthorMail: strings.TrimSpace(r.PostForm.Get("author_email")),
+	}
+	d.setTitle()
+	if r.PostForm.Get("action") == "preview" {
+		doc, err := s.wiki.Preview(r.Context(), []byte(d.Content))
+		if err != nil {
+			d.Error = d.T("save-failed", err.Error())
+			return s.render(w, statusOf(err), "edit", d)
+		}
+		d.Preview = doc.HTML
+		return s.render(w, http.StatusOK, "edit", d)
+	}
+	res, err := s.wiki.Save(r.Context(), wiki.Save{
+		Name:    name,
+		Content: []byte(d.Content),
+		Base:    d.Base,
+		Message: d.Message,
+		Author:  wiki.Author{Name: d.AuthorName, Email: d.AuthorMail},
+	})
+	if err != nil {
+		// Whatever went wrong, the user's text goes back into the form.
+		status := statusOf(err)
+		s.logError(r, status, err)
+		var ce *wiki.ConflictError
+		if errors.As(err, &ce) {
+			d.Conflict = ce
+			// The next save starts from the version the user has now
+			// seen; their text stays as they typed it.
+			d.Base = ""
+			if ce.Current != nil {
+				d.Base = ce.Current.Revision.ID
+			}
+		} else {
+			d.Error = d.T("save-failed", publicMessage(err, status))
+		}
+		return s.render(w, status, "edit", d)
+	}
+	flag := "saved"
+	if !res.Committed {
+		flag = "unchanged"
+	}
+	http.Redirect(w, r, name.URL()+"?"+flag, http.StatusSeeOther)
+	return nil
+}
+
+// formError classifies a failure to read a form: too large, or malformed.
+func formError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	return errors.Join(wiki.ErrInvalidInput, err)
+}
+
+func (s *Server) handlePreview(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
+	doc, err := s.wiki.Preview(r.Context(), []byte(r.PostForm.Get("content")))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, err = w.Write([]byte(doc.HTML))
+	return err
+}

@@ -1,0 +1,8 @@
+package web
+
+// KnownMessage reports whether key has a translation; tests use it to check
+// the templates.
+func KnownMessage(key string) bool {
+	_, ok := messages[key]
+	return ok
+}

@@ -1,0 +1,96 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/wikiwerk/wikiwerk/wiki"
+)
+
+type viewData struct {
+	base
+	Page *wiki.RenderedPage
+	// Rev is the revision asked for with ?rev=, "" for the current page.
+	Rev string
+	// Saved and Unchanged report the save that led here.
+	Saved, Unchanged bool
+}
+
+type missingData struct {
+	base
+	Missing wiki.Name
+}
+
+func (s *Server) handlePageView(w http.ResponseWriter, r *http.Request) error {
+	name, err := pageName(r)
+	if err != nil {
+		return err
+	}
+	rev := r.URL.Query().Get("rev")
+	p, err := s.wiki.View(r.Context(), name, rev)
+	if errors.Is(err, wiki.ErrNotFound) && rev == "" {
+		d := missingData{base: s.base(r, name.Title(), name), Missing: name}
+		d.Title = d.T("missing-title")
+		return s.render(w, http.StatusNotFound, "missing", d)
+	}
+	if err != nil {
+		return err
+	}
+	d := viewData{base: s.base(r, p.Title(), name), Page: p, Rev: rev,
+		Saved: r.URL.Query().Has("saved"), Unchanged: r.URL.Query().Has("unchanged")}
+	if rev != "" {
+		// Old versions must not be indexed as if they were the page.
+		w.Header().Set("X-Robots-Tag", "noindex")
+	}
+	if r.URL.RawQuery != "" {
+		return s.render(w, http.StatusOK, "view", d)
+	}
+	// The plain view of a page is what nearly every request asks for: it
+	// is served from a cache of whole responses, and revalidated by ETag.
+	key := viewKey{version: p.Version, path: r.URL.Path, lang: d.Lang, canEdit: d.CanEdit}
+	etag := key.etag()
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "no-cache")
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	b, ok := s.views.get(key)
+	if !ok {
+		if b, err = s.execute("view", d); err != nil {
+			return err
+		}
+		s.views.put(key, b)
+	}
+	return writeHTML(w, http.StatusOK, b)
+}
+
+func (s *Server) handleRaw(w http.ResponseWriter, r *http.Request) error {
+	name, err := pageName(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.wiki.Page(r.Context(), name, r.URL.Query().Get("rev"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+	w.Header().Set("ETag", `"`+p.Blob+`"`)
+	_, err = w.Write(p.Content)
+	return err
+}
+
+type pagesData struct {
+	base
+	Pages []wiki.PageInfo
+}
+
+func (s *Server) handleAllPages(w http.ResponseWriter, r *http.Request) error {
+	pages, err := s.wiki.Pages(r.Context())
+	if err != nil {
+		return err
+	}
+	d := pagesData{base: s.base(r, "", ""), Pages: pages}
+	d.Title = d.T("allpages")
+	return s.render(w, http.StatusOK, "pages", d)
+}

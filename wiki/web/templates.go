@@ -1,0 +1,180 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/wikiwerk/wikiwerk/wiki"
+)
+
+// templates holds one parsed template per page of the theme, each
+// combined with the shared layout.
+type templates struct {
+	byName map[string]*template.Template
+}
+
+// pageTemplates are the theme's page templates; each defines "content"
+// (and may define "title") inside layout.html.
+var pageTemplates = []string{"view", "missing", "edit", "history", "diff", "recent", "pages", "error"}
+
+func loadTemplates(theme fs.FS) (*templates, error) {
+	funcs := template.FuncMap{
+		"pageURL":    func(n wiki.Name) string { return n.URL() },
+		"editURL":    func(n wiki.Name) string { return wiki.EditURL(n) },
+		"historyURL": func(n wiki.Name) string { return "/-/history/" + n.EscapedPath() },
+		"rawURL":     func(n wiki.Name) string { return "/-/raw/" + n.EscapedPath() },
+		"diffURL": func(n wiki.Name, from, to string) string {
+			return "/-/diff/" + n.EscapedPath() + "?" + url.Values{"from": {from}, "to": {to}}.Encode()
+		},
+		"revURL": func(n wiki.Name, rev string) string {
+			return n.URL() + "?" + url.Values{"rev": {rev}}.Encode()
+		},
+		"pathPage": func(p string) wiki.Name { n, _ := wiki.ParsePath(p); return n },
+		"short":    shortRev,
+		"isoTime":  func(t time.Time) string { return t.Format(time.RFC3339) },
+		"crumbs":   crumbs,
+	}
+	layout, err := fs.ReadFile(theme, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("theme: %w", err)
+	}
+	t := &templates{byName: map[string]*template.Template{}}
+	for _, name := range pageTemplates {
+		file := path.Join("templates", name+".html")
+		body, err := fs.ReadFile(theme, file)
+		if err != nil {
+			return nil, fmt.Errorf("theme: %w", err)
+		}
+		tmpl, err := template.New("layout").Funcs(funcs).Parse(string(layout))
+		if err == nil {
+			_, err = tmpl.New(name).Parse(string(body))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("theme template %s: %w", file, err)
+		}
+		t.byName[name] = tmpl
+	}
+	return t, nil
+}
+
+func shortRev(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
+// crumb is one step of a breadcrumb trail.
+type crumb struct {
+	Label string
+	URL   string // "" for a folder without a page of its own
+}
+
+// crumbs returns the folders above a page, each linked to the page of the
+// folder's name (which offers to create it when it does not exist).
+func crumbs(n wiki.Name) []crumb {
+	parts := strings.Split(string(n), "/")
+	out := make([]crumb, 0, len(parts)-1)
+	for i := 1; i < len(parts); i++ {
+		folder := wiki.Name(strings.Join(parts[:i], "/"))
+		out = append(out, crumb{Label: parts[i-1], URL: folder.URL()})
+	}
+	return out
+}
+
+// base holds what the layout needs on every page. Page data structs embed
+// it.
+type base struct {
+	// Lang is the interface language, "nl" or "en".
+	Lang string
+	// Title is the document title (without the site name).
+	Title string
+	// Name is the page the view is about, for the page actions; "" on
+	// wiki-wide pages.
+	Name wiki.Name
+	// Path is the request path, for the language switch.
+	Path string
+	// CanEdit shows edit actions.
+	CanEdit bool
+	// CloneURL is the git address of the wiki, "" to hide it.
+	CloneURL string
+}
+
+// T translates a message key into the page's language.
+func (b base) T(key string, args ...any) string { return translate(b.Lang, key, args...) }
+
+// Date formats a time for people, in the page's language.
+func (b base) Date(t time.Time) string {
+	months := [2][12]string{
+		{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
+		{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+	}
+	i := 0
+	if b.Lang == "en" {
+		i = 1
+	}
+	return fmt.Sprintf("%d %s %d %02d:%02d", t.Day(), months[i][t.Month()-1], t.Year(), t.Hour(), t.Minute())
+}
+
+func (s *Server) base(r *http.Request, title string, name wiki.Name) base {
+	return base{
+		Lang:     s.chooseLang(r),
+		Title:    title,
+		Name:     name,
+		Path:     r.URL.RequestURI(),
+		CanEdit:  s.canEdit(r) == nil,
+		CloneURL: s.cloneURL,
+	}
+}
+
+// render writes a page template with its layout.
+func (s *Server) render(w http.ResponseWriter, status int, name string, data any) error {
+	b, err := s.execute(name, data)
+	if err != nil {
+		return err
+	}
+	return writeHTML(w, status, b)
+}
+
+// execute runs a page template into a buffer first, so that a template
+// error becomes a clean 500 instead of half a page.
+func (s *Server) execute(name string, data any) ([]byte, error) {
+	tmpl, ok := s.templates.byName[name]
+	if !ok {
+		return nil, fmt.Errorf("no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := tmpl.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func writeHTML(w http.ResponseWriter, status int, b []byte) error {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := w.Write(b)
+	return err
+}
+
+type errorData struct {
+	base
+	Status  int
+	Message string
+}
+
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	d := errorData{base: s.base(r, "", ""), Status: status, Message: msg}
+	d.Title = d.T(fmt.Sprintf("error-%d", status))
+	if err := s.render(w, status, "error", d); err != nil {
+		s.log.Error("render error page", "err", err)
+		http.Error(w, msg, status)
+	}
+}
