@@ -1,0 +1,257 @@
+// Command wikiwerk runs the wiki.
+//
+//	wikiwerk [serve] [-addr A] [-data DIR] [-repo PATH] [-theme DIR] [-anonymous-edits]
+//	wikiwerk version
+//
+// Every flag can also be set with an environment variable WIKIWERK_<FLAG>,
+// e.g. WIKIWERK_DATA=/srv/wiki; a flag on the command line wins.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wikiwerk/wikiwerk/content"
+	"github.com/wikiwerk/wikiwerk/storage"
+	"github.com/wikiwerk/wikiwerk/themes"
+	"github.com/wikiwerk/wikiwerk/wiki"
+	"github.com/wikiwerk/wikiwerk/wiki/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches the subcommand and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		m := NewMain(stderr)
+		if err := m.ParseFlags(args, os.Getenv); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintln(stderr, "wikiwerk:", err)
+			return 2
+		}
+		if err := m.Run(ctx); err != nil {
+			fmt.Fprintln(stderr, "wikiwerk:", err)
+			return 1
+		}
+		return 0
+	case "version":
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "wikiwerk: unknown command %q\n%s\n", cmd, usage)
+	return 2
+}
+
+const usage = `usage:
+  wikiwerk [serve] [-addr 127.0.0.1:8080] [-data ./wiki-data] [-repo PATH] [-theme DIR] [-anonymous-edits=true]
+  wikiwerk version
+Every flag can also be set as WIKIWERK_<FLAG> (for example WIKIWERK_DATA).`
+
+func versionString() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "wikiwerk (unknown build)"
+	}
+	v := "wikiwerk " + info.Main.Version
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision", "vcs.time", "vcs.modified":
+			v += " " + s.Key + "=" + s.Value
+		}
+	}
+	return v + " " + info.GoVersion
+}
+
+// Main is the wiki server as a program: flags in, a running server out.
+// Tests drive it directly.
+type Main struct {
+	// Addr is the address to listen on.
+	Addr string
+	// DataDir holds content.git and everything derived from it.
+	DataDir string
+	// RepoPath, when set, serves that existing repository instead of
+	// DataDir/content.git.
+	RepoPath string
+	// ThemeDir, when set, overrides theme files from this folder.
+	ThemeDir string
+	// AnonymousEdits allows edits without an account.
+	AnonymousEdits bool
+
+	log    *slog.Logger
+	stderr io.Writer
+}
+
+// NewMain returns a Main that logs to w.
+func NewMain(w io.Writer) *Main {
+	return &Main{
+		log:    slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		stderr: w,
+	}
+}
+
+// ParseFlags reads the serve flags from args, with defaults taken from
+// WIKIWERK_<FLAG> variables looked up with getenv.
+func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
+	fs := flag.NewFlagSet("wikiwerk serve", flag.ContinueOnError)
+	fs.SetOutput(m.stderr)
+	fs.StringVar(&m.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&m.DataDir, "data", "./wiki-data", "data folder: content.git and derived state")
+	fs.StringVar(&m.RepoPath, "repo", "", "serve this existing git repository (bare or not) instead of DATA/content.git")
+	fs.StringVar(&m.ThemeDir, "theme", "", "folder whose templates/ and static/ files override the built-in theme")
+	fs.BoolVar(&m.AnonymousEdits, "anonymous-edits", true, "allow edits without an account, under the name the editor gives")
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		key := "WIKIWERK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(key); v != "" {
+			if err := f.Value.Set(v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s=%q: %w", key, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return nil
+}
+
+// openRepo opens the content repository, creating and seeding it on the
+// first start with an empty data folder.
+func (m *Main) openRepo() (*storage.Repo, error) {
+	if m.RepoPath != "" {
+		return storage.Open(m.RepoPath, storage.Options{})
+	}
+	if err := os.MkdirAll(m.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	dir := filepath.Join(m.DataDir, "content.git")
+	var repo *storage.Repo
+	var err error
+	if _, statErr := os.Stat(filepath.Join(dir, "HEAD")); statErr == nil {
+		repo, err = storage.Open(dir, storage.Options{})
+	} else {
+		repo, err = storage.Init(dir, storage.Options{})
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Seeding is checked on every start, not only after Init, so that a
+	// crash between creating and seeding heals itself.
+	snap, err := repo.Snapshot(context.Background())
+	if err == nil && snap.Head == "" {
+		err = seed(repo)
+		if err == nil {
+			m.log.Info("created the content repository with the seed pages", "path", dir)
+		}
+	}
+	if err != nil {
+		repo.Close()
+		return nil, err
+	}
+	return repo, nil
+}
+
+// seed commits the pages of package content as one commit.
+func seed(repo *storage.Repo) error {
+	pages, err := content.Pages()
+	if err != nil {
+		return err
+	}
+	c := wiki.Commit{
+		Author:  wiki.Author{Name: "wikiwerk", Email: "wikiwerk@localhost"},
+		Message: "Startpagina's van de wiki\n\nSeed pages committed on first start.",
+	}
+	for path, text := range pages {
+		name, ok := wiki.ParsePath(path)
+		if !ok {
+			return fmt.Errorf("seed page %s: not a valid page file", path)
+		}
+		c.Changes = append(c.Changes, wiki.Change{Name: name, Content: text})
+	}
+	_, err = repo.Commit(context.Background(), c)
+	return err
+}
+
+// Run starts the server and blocks until ctx is cancelled, then shuts down
+// gracefully: requests in flight, such as a save, are allowed to finish.
+func (m *Main) Run(ctx context.Context) error {
+	repo, err := m.openRepo()
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	theme, err := themes.Open(m.ThemeDir)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{
+		Wiki:           wiki.New(repo, wiki.Options{}),
+		Theme:          theme,
+		AnonymousEdits: m.AnonymousEdits,
+		Logger:         m.log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", m.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	httpServer := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
+	m.log.Info("wikiwerk is running", "url", "http://"+ln.Addr().String()+"/", "anonymous_edits", m.AnonymousEdits)
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	m.log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
