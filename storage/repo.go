@@ -300,6 +300,18 @@ func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
 	return b, nil
 }
 
+// readBlobCachedLocked is readBlob for callers that hold gitMu.
+func (r *Repo) readBlobCachedLocked(h plumbing.Hash) ([]byte, error) {
+	if b, ok := r.blobs.get(h); ok {
+		return b, nil
+	}
+	b, err := r.readBlobLocked(h)
+	if err == nil {
+		r.blobs.put(h, b)
+	}
+	return b, err
+}
+
 func (r *Repo) readBlobLocked(h plumbing.Hash) ([]byte, error) {
 	obj, err := r.st.EncodedObject(plumbing.BlobObject, h)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
@@ -546,9 +558,22 @@ func (r *Repo) commitLocked(c wiki.Commit, author object.Signature) (wiki.Commit
 		if exists {
 			current = x.lastRevision(path)
 		}
+		content := ch.Content
 		switch {
 		case ch.Delete && !exists:
 			return wiki.CommitResult{}, fmt.Errorf("delete %s: %w", ch.Name, wiki.ErrNotFound)
+		case ch.Base != current && ch.Rebase != nil && !ch.Delete:
+			var cur []byte
+			if exists {
+				var err error
+				if cur, err = r.readBlobCachedLocked(x.files[path]); err != nil {
+					return wiki.CommitResult{}, err
+				}
+			}
+			var err error
+			if content, err = ch.Rebase(cur, current); err != nil {
+				return wiki.CommitResult{}, err
+			}
 		case ch.Base != current:
 			return wiki.CommitResult{}, fmt.Errorf("%w: %s was edited from %q but is now at %q", wiki.ErrStale, ch.Name, ch.Base, current)
 		}
@@ -561,7 +586,7 @@ func (r *Repo) commitLocked(c wiki.Commit, author object.Signature) (wiki.Commit
 			edits[path] = plumbing.ZeroHash
 			continue
 		}
-		blob, err := r.storeBlob(ch.Content)
+		blob, err := r.storeBlob(content)
 		if err != nil {
 			return wiki.CommitResult{}, err
 		}

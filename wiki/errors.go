@@ -3,6 +3,8 @@ package wiki
 import (
 	"errors"
 	"fmt"
+
+	"github.com/wikiwerk/wikiwerk/wiki/diff"
 )
 
 // Sentinel errors of the domain. Callers test for them with errors.Is; the
@@ -42,6 +44,10 @@ type ConflictError struct {
 	Current *Page
 	// Yours is the text the user submitted, unchanged.
 	Yours string
+	// Merge is the attempted three-way merge of the base, the current
+	// text and Yours, region by region, when one was possible: its
+	// conflicts are what the user has to choose between.
+	Merge *diff.MergeResult
 }
 
 func (e *ConflictError) Error() string {

@@ -130,6 +130,12 @@ type Change struct {
 	// store refuses the change with ErrStale if the page's last revision
 	// is no longer Base. "" means the page must not exist yet.
 	Base string
+	// Rebase, when set, is called instead of refusing a stale Base, while
+	// the store holds its write lock, so that no other save can come in
+	// between. It receives the page's current content and revision (nil
+	// and "" when the page no longer exists) and returns the content to
+	// commit instead, or an error that aborts the whole commit.
+	Rebase func(current []byte, revision string) ([]byte, error)
 }
 
 // CommitResult reports the outcome of Store.Commit.
@@ -172,7 +178,8 @@ type Store interface {
 	Recent(ctx context.Context, q HistoryQuery) ([]Revision, error)
 
 	// Commit applies the changes as one new commit on main. It returns an
-	// error wrapping ErrStale if a change's Base no longer matches,
+	// error wrapping ErrStale if a change's Base no longer matches and the
+	// change has no Rebase (or the error Rebase returned),
 	// ErrNameTaken if a new page's name differs from an existing page only
 	// by case, and ErrNotFound when deleting a page that does not exist.
 	// When no file would change, no commit is made.

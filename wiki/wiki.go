@@ -219,47 +219,113 @@ type SaveResult struct {
 	Created bool
 	// Committed is false when the text was unchanged and no commit was made.
 	Committed bool
+	// Merged is true when the page had changed since Base and the save
+	// was merged with those changes.
+	Merged bool
+	// MergedWith are the revisions the save was merged with, newest first.
+	MergedWith []Revision
 }
 
-// Save writes a page. A save whose base is no longer the page's revision is
-// refused with a *ConflictError that holds the current page and the user's
-// text; nothing is overwritten. Saving unchanged text makes no commit.
-// Returns ErrInvalidInput for invalid UTF-8 or author, ErrTooLarge for
-// oversize text, ErrNameTaken for a new name that differs from an existing
-// one only by case.
+// Save writes a page. When the page changed since Base, the user's edit is
+// merged three ways with the changes made meanwhile (under the store's
+// lock, so that no third save can slip in between); if the edits overlap,
+// the save is refused with a *ConflictError that holds the current page,
+// the conflicting regions and the user's text: nothing is overwritten and
+// nothing typed is lost. Saving unchanged text makes no commit. Returns
+// ErrInvalidInput for invalid UTF-8, an unknown base or a bad author,
+// ErrTooLarge for oversize text, ErrNameTaken for a new name that differs
+// from an existing one only by case.
 func (w *Wiki) Save(ctx context.Context, s Save) (SaveResult, error) {
 	if err := w.checkContent(s.Content); err != nil {
 		return SaveResult{}, err
 	}
 	content := normalizeNewlines(s.Content)
+	var baseText []byte
+	if s.Base != "" {
+		bp, err := w.store.ReadPage(ctx, s.Name, s.Base)
+		if errors.Is(err, ErrNotFound) {
+			return SaveResult{}, fmt.Errorf("%w: %s did not exist at the base revision %s", ErrInvalidInput, s.Name, s.Base)
+		}
+		if err != nil {
+			return SaveResult{}, err
+		}
+		baseText = bp.Content
+	}
 	author := s.Author
 	if strings.TrimSpace(author.Name) == "" {
 		author = Author{Name: AnonymousName, Email: author.Email}
 	}
 	msg := strings.TrimSpace(s.Message)
 	if msg == "" {
-		verb := "Update"
-		if s.Base == "" {
-			verb = "Create"
-		}
-		msg = verb + " " + string(s.Name)
+		msg = defaultMessage(s.Name, s.Base == "", baseText, content)
 	}
-	res, err := w.store.Commit(ctx, Commit{
-		Author:  author,
-		Message: msg,
-		Changes: []Change{{Name: s.Name, Content: content, Base: s.Base}},
-	})
-	if errors.Is(err, ErrStale) {
-		return SaveResult{}, w.conflict(ctx, s.Name, s.Base, string(content))
+	var mergedOnto string
+	change := Change{Name: s.Name, Content: content, Base: s.Base,
+		Rebase: func(current []byte, revision string) ([]byte, error) {
+			if revision == "" {
+				return nil, &ConflictError{Name: s.Name, Base: s.Base, Yours: string(content)}
+			}
+			m, err := diff.Merge3(string(baseText), string(current), string(content), diff.Options{})
+			if err != nil {
+				return nil, fmt.Errorf("merge %s: %w", s.Name, err)
+			}
+			if m.Conflicts > 0 {
+				// The page metadata is filled in after the store has
+				// released its lock.
+				return nil, &ConflictError{Name: s.Name, Base: s.Base, Yours: string(content), Merge: m,
+					Current: &Page{Name: s.Name, Content: current, Revision: Revision{ID: revision}}}
+			}
+			mergedOnto = revision
+			return []byte(m.Text), nil
+		}}
+	res, err := w.store.Commit(ctx, Commit{Author: author, Message: msg, Changes: []Change{change}})
+	var ce *ConflictError
+	if errors.As(err, &ce) {
+		if ce.Current != nil {
+			if rev, rerr := w.store.Revision(ctx, ce.Current.Revision.ID); rerr == nil {
+				ce.Current.Revision = *rev
+			}
+		}
+		return SaveResult{}, ce
 	}
 	if err != nil {
 		return SaveResult{}, fmt.Errorf("save %s: %w", s.Name, err)
 	}
-	rev := res.Revision
+	out := SaveResult{Revision: res.Revision, Committed: res.Committed, Created: s.Base == "" && res.Committed && mergedOnto == ""}
 	if !res.Committed {
-		rev = s.Base
+		out.Revision = s.Base
+		if mergedOnto != "" {
+			out.Revision = mergedOnto
+		}
 	}
-	return SaveResult{Revision: rev, Created: s.Base == "" && res.Committed, Committed: res.Committed}, nil
+	if mergedOnto != "" {
+		out.Merged = true
+		out.MergedWith = w.changesBetween(ctx, s.Name, s.Base, mergedOnto)
+	}
+	return out, nil
+}
+
+// changesBetween lists the revisions of a page after base up to and
+// including last, newest first: the edits a save was merged with.
+func (w *Wiki) changesBetween(ctx context.Context, name Name, base, last string) []Revision {
+	hist, err := w.store.History(ctx, name, HistoryQuery{Limit: 50})
+	if err != nil {
+		return nil
+	}
+	var out []Revision
+	started := false
+	for _, r := range hist {
+		if r.ID == last {
+			started = true
+		}
+		if r.ID == base {
+			break
+		}
+		if started {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Delete removes a page in a new commit; the page stays in its history.

@@ -107,3 +107,66 @@ func TestCompareDefaultsToPreviousVersion(t *testing.T) {
 		t.Fatalf("unknown from: %v", err)
 	}
 }
+
+func TestSaveMergesNonOverlappingEdits(t *testing.T) {
+	ctx := context.Background()
+	w := newWiki(t)
+	base, _ := w.Save(ctx, wiki.Save{Name: "P", Content: []byte("een\ntwee\ndrie\n")})
+	anna, _ := w.Save(ctx, wiki.Save{Name: "P", Content: []byte("EEN\ntwee\ndrie\n"), Base: base.Revision, Author: wiki.Author{Name: "Anna"}})
+	res, err := w.Save(ctx, wiki.Save{Name: "P", Content: []byte("een\ntwee\nDRIE\n"), Base: base.Revision, Author: wiki.Author{Name: "Bram"}})
+	if err != nil || !res.Merged || !res.Committed {
+		t.Fatalf("merge: %+v %v", res, err)
+	}
+	if len(res.MergedWith) != 1 || res.MergedWith[0].ID != anna.Revision || res.MergedWith[0].Author.Name != "Anna" {
+		t.Fatalf("merged with %+v, want Anna's revision", res.MergedWith)
+	}
+	p, _ := w.Page(ctx, "P", "")
+	if string(p.Content) != "EEN\ntwee\nDRIE\n" || p.Revision.Author.Name != "Bram" {
+		t.Fatalf("merged page %q by %s", p.Content, p.Revision.Author.Name)
+	}
+}
+
+func TestSaveConflictCarriesRegions(t *testing.T) {
+	ctx := context.Background()
+	w := newWiki(t)
+	base, _ := w.Save(ctx, wiki.Save{Name: "P", Content: []byte("een\ntwee\ndrie\n")})
+	w.Save(ctx, wiki.Save{Name: "P", Content: []byte("een\nTWEE (Anna)\ndrie\n"), Base: base.Revision, Author: wiki.Author{Name: "Anna"}})
+	_, err := w.Save(ctx, wiki.Save{Name: "P", Content: []byte("een\nTWEE (Bram)\ndrie\n"), Base: base.Revision})
+	var ce *wiki.ConflictError
+	if !errors.As(err, &ce) || ce.Merge == nil || ce.Merge.Conflicts != 1 {
+		t.Fatalf("overlapping edit: %v", err)
+	}
+	if ce.Current.Revision.Author.Name != "Anna" || ce.Yours != "een\nTWEE (Bram)\ndrie\n" {
+		t.Fatalf("conflict: current by %q, yours %q", ce.Current.Revision.Author.Name, ce.Yours)
+	}
+	// Creating a page someone else created meanwhile is a conflict too.
+	_, err = w.Save(ctx, wiki.Save{Name: "P", Content: []byte("nieuw\n")})
+	if !errors.As(err, &ce) {
+		t.Fatalf("create over existing page: %v", err)
+	}
+	// A page deleted meanwhile: a conflict without current text.
+	cur, _ := w.Page(ctx, "P", "")
+	w.Delete(ctx, "P", cur.Revision.ID, wiki.Author{}, "")
+	_, err = w.Save(ctx, wiki.Save{Name: "P", Content: []byte("nog eens\n"), Base: cur.Revision.ID})
+	if !errors.As(err, &ce) || ce.Current != nil || ce.Yours != "nog eens\n" {
+		t.Fatalf("save over deleted page: %v", err)
+	}
+}
+
+func TestDefaultMessageNamesSections(t *testing.T) {
+	ctx := context.Background()
+	w := newWiki(t)
+	text := "# Ontwerp\n\nIntro\n\n## Aanvraag\n\nEen aanvraag.\n\n## Beschikking\n\nBinnen twee weken.\n"
+	r1, _ := w.Save(ctx, wiki.Save{Name: "WMO/Ontwerp", Content: []byte(text)})
+	r2, _ := w.Save(ctx, wiki.Save{Name: "WMO/Ontwerp", Base: r1.Revision, Content: []byte(strings.Replace(text, "Een aanvraag.", "Een aanvraag, schriftelijk.", 1))})
+	r3, _ := w.Save(ctx, wiki.Save{Name: "WMO/Ontwerp", Base: r2.Revision, Content: []byte("# Ontwerp\n\nIntro\n\n## Aanvraag\n\nAnders.\n\n## Beschikking\n\nBinnen zes weken.\n")})
+	for _, c := range []struct{ rev, want string }{
+		{r1.Revision, "Create WMO/Ontwerp"},
+		{r2.Revision, "Update WMO/Ontwerp: section Aanvraag"},
+		{r3.Revision, "Update WMO/Ontwerp: sections Aanvraag, Beschikking"},
+	} {
+		if r, _ := w.Revision(ctx, c.rev); r.Message != c.want {
+			t.Errorf("message %q, want %q", r.Message, c.want)
+		}
+	}
+}

@@ -56,12 +56,30 @@ func conflictJSON(ce *wiki.ConflictError) any {
 		Content  string `json:"content"`
 		Revision string `json:"revision"`
 	}
+	type conflict struct {
+		BaseStart int      `json:"base_start"`
+		Base      []string `json:"base"`
+		Theirs    []string `json:"theirs"`
+		Mine      []string `json:"mine"`
+	}
 	out := struct {
-		Error   string   `json:"error"`
-		Current *current `json:"current"`
-	}{Error: "conflict"}
+		Error     string     `json:"error"`
+		Current   *current   `json:"current"`
+		Conflicts []conflict `json:"conflicts"`
+		// MergedText is the text with git-style conflict markers, for
+		// resolving in an editor.
+		MergedText string `json:"merged_text,omitempty"`
+	}{Error: "conflict", Conflicts: []conflict{}}
 	if ce.Current != nil {
 		out.Current = &current{Content: string(ce.Current.Content), Revision: ce.Current.Revision.ID}
+	}
+	if ce.Merge != nil {
+		out.MergedText = ce.Merge.Text
+		for _, r := range ce.Merge.Regions {
+			if c := r.Conflict; c != nil {
+				out.Conflicts = append(out.Conflicts, conflict{c.BaseStart, nonNil(c.Base), nonNil(c.Theirs), nonNil(c.Mine)})
+			}
+		}
 	}
 	return out
 }
@@ -151,12 +169,17 @@ func (s *Server) handleAPIPut(w http.ResponseWriter, r *http.Request) error {
 	if res.Created {
 		status = http.StatusCreated
 	}
+	mergedWith := make([]revisionJSON, len(res.MergedWith))
+	for i, r := range res.MergedWith {
+		mergedWith[i] = toRevisionJSON(r)
+	}
 	writeJSON(w, status, struct {
-		Name      wiki.Name `json:"name"`
-		Revision  string    `json:"revision"`
-		Merged    bool      `json:"merged"`
-		Committed bool      `json:"committed"`
-	}{name, res.Revision, false, res.Committed})
+		Name       wiki.Name      `json:"name"`
+		Revision   string         `json:"revision"`
+		Merged     bool           `json:"merged"`
+		MergedWith []revisionJSON `json:"merged_with"`
+		Committed  bool           `json:"committed"`
+	}{name, res.Revision, res.Merged, mergedWith, res.Committed})
 	return nil
 }
 
@@ -243,4 +266,12 @@ func (s *Server) handleAPIRecent(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// nonNil makes an empty list encode as [] rather than null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

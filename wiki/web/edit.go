@@ -23,6 +23,9 @@ type editData struct {
 	Preview template.HTML
 	// Conflict is set when the save was refused because the page changed.
 	Conflict *wiki.ConflictError
+	// Parts is the attempted merge, region by region, for resolving the
+	// conflict hunk by hunk; empty when no merge was possible.
+	Parts []conflictPart
 	// Error says why the save failed, with the user's text kept.
 	Error string
 }
@@ -76,7 +79,8 @@ func (s *Server) handleEditSave(w http.ResponseWriter, r *http.Request) error {
 		AuthorMail: strings.TrimSpace(r.PostForm.Get("author_email")),
 	}
 	d.setTitle()
-	if r.PostForm.Get("action") == "preview" {
+	switch r.PostForm.Get("action") {
+	case "preview":
 		doc, err := s.wiki.Preview(r.Context(), []byte(d.Content))
 		if err != nil {
 			d.Error = d.T("save-failed", err.Error())
@@ -84,6 +88,12 @@ func (s *Server) handleEditSave(w http.ResponseWriter, r *http.Request) error {
 		}
 		d.Preview = doc.HTML
 		return s.render(w, http.StatusOK, "edit", d)
+	case "resolve":
+		text, err := resolution(r.PostForm)
+		if err != nil {
+			return err
+		}
+		d.Content = text
 	}
 	res, err := s.wiki.Save(r.Context(), wiki.Save{
 		Name:    name,
@@ -99,6 +109,7 @@ func (s *Server) handleEditSave(w http.ResponseWriter, r *http.Request) error {
 		var ce *wiki.ConflictError
 		if errors.As(err, &ce) {
 			d.Conflict = ce
+			d.Parts = conflictParts(ce)
 			// The next save starts from the version the user has now
 			// seen; their text stays as they typed it.
 			d.Base = ""
@@ -110,11 +121,14 @@ func (s *Server) handleEditSave(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.render(w, status, "edit", d)
 	}
-	flag := "saved"
-	if !res.Committed {
-		flag = "unchanged"
+	q := "saved"
+	switch {
+	case res.Merged && len(res.MergedWith) > 0:
+		q = "merged=" + res.MergedWith[0].ID
+	case !res.Committed:
+		q = "unchanged"
 	}
-	http.Redirect(w, r, name.URL()+"?"+flag, http.StatusSeeOther)
+	http.Redirect(w, r, name.URL()+"?"+q, http.StatusSeeOther)
 	return nil
 }
 

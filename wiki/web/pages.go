@@ -14,6 +14,8 @@ type viewData struct {
 	Rev string
 	// Saved and Unchanged report the save that led here.
 	Saved, Unchanged bool
+	// MergedWith is the change a save was merged with, when it was.
+	MergedWith *wiki.Revision
 }
 
 type missingData struct {
@@ -38,6 +40,11 @@ func (s *Server) handlePageView(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := viewData{base: s.base(r, p.Title(), name), Page: p, Rev: rev,
 		Saved: r.URL.Query().Has("saved"), Unchanged: r.URL.Query().Has("unchanged")}
+	if m := r.URL.Query().Get("merged"); m != "" {
+		if rev, err := s.wiki.Revision(r.Context(), m); err == nil {
+			d.MergedWith = rev
+		}
+	}
 	if rev != "" {
 		// Old versions must not be indexed as if they were the page.
 		w.Header().Set("X-Robots-Tag", "noindex")

@@ -323,8 +323,11 @@ func TestStaleFormSaveKeepsText(t *testing.T) {
 		t.Fatalf("stale save: %d", code)
 	}
 	doc := parseHTML(t, body)
-	areas := find(doc, "textarea")
-	if len(areas) != 2 || text(areas[0]) != mine || text(areas[1]) != "Anna's versie\n" {
+	areas := map[string]string{}
+	for _, a := range find(doc, "textarea") {
+		areas[attr(a, "id")] = text(a)
+	}
+	if areas["wwText"] != mine || areas["wwCurrent"] != "Anna's versie\n" {
 		t.Fatalf("conflict form does not hold both texts:\n%s", body)
 	}
 	if tw.head() != head {
@@ -624,5 +627,82 @@ func TestGitSeesWebEdits(t *testing.T) {
 	out, err = exec.Command("git", "-C", tw.dir, "log", "-1", "--format=%an <%ae>", "main").CombinedOutput()
 	if err != nil || string(out) != "Anna <>\n" {
 		t.Fatalf("git log: %q %v", out, err)
+	}
+}
+
+// TestResolveConflictHunkByHunk: two people change the same line; the
+// second gets the conflict form, keeps both versions of the conflicting
+// line, and the result holds both edits and the untouched lines.
+func TestResolveConflictHunkByHunk(t *testing.T) {
+	tw := newTestWiki(t)
+	name := "WMO-loket/Ontwerp"
+	rev0 := tw.revision(name)
+	tw.postForm("/-/edit/"+name, url.Values{"content": {"Regel een\nRegel twee van Anna\nRegel drie\n"}, "base": {rev0}, "author_name": {"Anna"}})
+	code, body, _ := tw.postForm("/-/edit/"+name, url.Values{"content": {"Regel een\nRegel twee van Bram\nRegel drie\n"}, "base": {rev0}, "author_name": {"Bram"}, "message": {"Bram's zin"}})
+	if code != http.StatusConflict {
+		t.Fatalf("overlapping save: %d", code)
+	}
+	// Post the resolution form back as a browser would, choosing "both".
+	doc := parseHTML(t, body)
+	var form *html.Node
+	for _, f := range find(doc, "form") {
+		if strings.Contains(attr(f, "class"), "resolve") {
+			form = f
+		}
+	}
+	if form == nil {
+		t.Fatalf("no resolution form:\n%s", body)
+	}
+	values := url.Values{}
+	for _, in := range find(form, "input") {
+		switch attr(in, "type") {
+		case "hidden":
+			values.Add(attr(in, "name"), attr(in, "value"))
+		case "radio":
+			if attr(in, "value") == "both" {
+				values.Set(attr(in, "name"), "both")
+			}
+		}
+	}
+	if !strings.Contains(text(form), "Regel twee van Anna") || !strings.Contains(text(form), "Regel twee van Bram") {
+		t.Fatalf("the conflict does not show both versions:\n%s", body)
+	}
+	code, _, hdr := tw.postForm("/-/edit/"+name, values)
+	if code != http.StatusSeeOther {
+		t.Fatalf("resolution save: %d", code)
+	}
+	if got := tw.content(name); got != "Regel een\nRegel twee van Anna\nRegel twee van Bram\nRegel drie\n" {
+		t.Fatalf("resolved text = %q", got)
+	}
+	_, view := tw.get(hdr.Get("Location"))
+	if !strings.Contains(view, "Opgeslagen") {
+		t.Fatalf("no saved notice after resolving")
+	}
+	if r, _ := tw.repo.Revision(context.Background(), tw.revision(name)); r.Author.Name != "Bram" || r.Message != "Bram's zin" {
+		t.Fatalf("resolution commit: %+v", r)
+	}
+}
+
+// TestMergedSaveSaysWithWhom: edits of different lines from the same base
+// merge, and the page says whose change it was merged with.
+func TestMergedSaveSaysWithWhom(t *testing.T) {
+	tw := newTestWiki(t)
+	name := "WMO-loket/Ontwerp"
+	rev0 := tw.revision(name)
+	tw.postForm("/-/edit/"+name, url.Values{"content": {"Regel een van Anna\nRegel twee\nRegel drie\n"}, "base": {rev0}, "author_name": {"Anna"}})
+	code, _, hdr := tw.postForm("/-/edit/"+name, url.Values{"content": {"Regel een\nRegel twee\nRegel drie van Bram\n"}, "base": {rev0}, "author_name": {"Bram"}})
+	if code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "merged=") {
+		t.Fatalf("merged save: %d %s", code, hdr.Get("Location"))
+	}
+	if got := tw.content(name); got != "Regel een van Anna\nRegel twee\nRegel drie van Bram\n" {
+		t.Fatalf("merged text = %q", got)
+	}
+	_, view := tw.get(hdr.Get("Location"))
+	if !strings.Contains(view, "samengevoegd met de wijziging van Anna") {
+		t.Fatalf("the page does not say it merged with Anna's change")
+	}
+	res, _ := tw.put(name, "Regel een van Anna\nRegel twee via API\nRegel drie\n", tw.historyLast(name, 1), "Carla")
+	if res.code != 200 || !res.merged {
+		t.Fatalf("API merge: %+v", res)
 	}
 }
