@@ -147,8 +147,14 @@ func (r *Renderer) Render(src []byte, resolve Resolver) (doc Document, err error
 	pc := parser.NewContext()
 	root := r.md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
 	doc.Title, doc.Tags = frontMatter(root, pc)
-	doc.Title = takeTitle(root, src, doc.Title)
+	var titleNode ast.Node
+	doc.Title, titleNode = takeTitle(root, src, doc.Title)
 	doc.Headings, doc.Links = prepare(root, src, resolve)
+	if titleNode != nil {
+		// Links in the title heading still count, for backlinks and
+		// renames, though the heading is shown as plain text.
+		doc.Links = append(titleLinks(titleNode, doc.Links), doc.Links...)
+	}
 
 	var buf bytes.Buffer
 	if err := r.md.Renderer().Render(&buf, src, root); err != nil {
@@ -217,7 +223,8 @@ func prepare(root ast.Node, src []byte, resolve Resolver) ([]Heading, []string) 
 // gives none (or repeats the front matter title) and is taken out of the
 // body; every other heading moves one level down (h6 stays h6), so the
 // outline under the title stays intact. It returns the title.
-func takeTitle(root ast.Node, src []byte, title string) string {
+func takeTitle(root ast.Node, src []byte, title string) (string, ast.Node) {
+	var removed ast.Node
 	if h, ok := root.FirstChild().(*ast.Heading); ok && h.Level == 1 {
 		var b bytes.Buffer
 		plainText(&b, h, src)
@@ -225,6 +232,7 @@ func takeTitle(root ast.Node, src []byte, title string) string {
 		if title == "" || title == text {
 			title = text
 			root.RemoveChild(root, h)
+			removed = h
 		}
 	}
 	_ = ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -233,7 +241,25 @@ func takeTitle(root ast.Node, src []byte, title string) string {
 		}
 		return ast.WalkContinue, nil
 	})
-	return title
+	return title, removed
+}
+
+// titleLinks returns the wikilink targets in the removed title heading
+// that are not in later already.
+func titleLinks(title ast.Node, later []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range later {
+		seen[l] = true
+	}
+	_ = ast.Walk(title, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if l, ok := n.(*wikiLink); ok && entering && l.Target != "" && !seen[l.Target] {
+			seen[l.Target] = true
+			out = append(out, l.Target)
+		}
+		return ast.WalkContinue, nil
+	})
+	return out
 }
 
 // insideLink reports whether n sits in a Markdown link, where an anchor of
