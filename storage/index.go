@@ -26,6 +26,9 @@ type index struct {
 	paths map[string][]pathChange
 	// files maps each file at head to its blob.
 	files map[string]plumbing.Hash
+	// renames maps a path to the renames that created it, oldest first,
+	// so that history can follow a page into its old name.
+	renames map[string][]rename
 	// namesVersion counts changes to the set of page names.
 	namesVersion uint64
 }
@@ -37,11 +40,19 @@ type pathChange struct {
 	blob plumbing.Hash
 }
 
+// rename records that the commit at seq created a path from the content
+// of from (which it deleted or replaced, as a rename leaves a redirect).
+type rename struct {
+	seq  int32
+	from string
+}
+
 func newIndex() *index {
 	return &index{
-		seq:   map[plumbing.Hash]int32{},
-		paths: map[string][]pathChange{},
-		files: map[string]plumbing.Hash{},
+		seq:     map[plumbing.Hash]int32{},
+		paths:   map[string][]pathChange{},
+		files:   map[string]plumbing.Hash{},
+		renames: map[string][]rename{},
 	}
 }
 
@@ -57,6 +68,7 @@ func (x *index) head() *wiki.Revision {
 type fileChange struct {
 	path string
 	blob plumbing.Hash // zero: deleted
+	old  plumbing.Hash // zero: added
 	kind wiki.ChangeKind
 }
 
@@ -78,6 +90,37 @@ func (x *index) add(rev *wiki.Revision, id plumbing.Hash, changes []fileChange) 
 		}
 		if c.kind != wiki.Modified && strings.HasSuffix(c.path, wiki.PageExt) {
 			x.namesVersion++
+		}
+	}
+	x.findRenames(s, changes)
+}
+
+// findRenames records renames in one commit's changes: a file added with
+// exactly the content another file had before this commit, where that
+// other file was deleted (git mv) or rewritten (a wiki rename leaves a
+// redirect in its place). Content-similar renames are not followed.
+func (x *index) findRenames(s int32, changes []fileChange) {
+	var gone map[plumbing.Hash]string
+	for _, c := range changes {
+		if c.kind == wiki.Added {
+			continue
+		}
+		if gone == nil {
+			gone = map[plumbing.Hash]string{}
+		}
+		if _, taken := gone[c.old]; !taken {
+			gone[c.old] = c.path
+		}
+	}
+	if gone == nil {
+		return
+	}
+	for _, c := range changes {
+		if c.kind != wiki.Added {
+			continue
+		}
+		if from, ok := gone[c.blob]; ok && from != c.path {
+			x.renames[c.path] = append(x.renames[c.path], rename{seq: s, from: from})
 		}
 	}
 }
@@ -106,6 +149,7 @@ func (x *index) snapshot() *wiki.Snapshot {
 	s := &wiki.Snapshot{
 		Pages:        make(map[wiki.Name]wiki.PageInfo, len(x.files)),
 		Folded:       make(map[string]wiki.Name, len(x.files)),
+		Files:        map[string]string{},
 		NamesVersion: x.namesVersion,
 	}
 	if h := x.head(); h != nil {
@@ -114,10 +158,56 @@ func (x *index) snapshot() *wiki.Snapshot {
 	for p, blob := range x.files {
 		name, ok := wiki.ParsePath(p)
 		if !ok {
+			s.Files[p] = blob.String()
 			continue
 		}
 		s.Pages[name] = wiki.PageInfo{Name: name, Blob: blob.String(), Revision: x.lastRevision(p)}
 		s.Folded[name.Fold()] = name
 	}
 	return s
+}
+
+// walkHistory visits the changes to path newest first, following renames
+// into the names the file had before, with the path at each change and the
+// blob after and before it (zero when deleted, resp. created). It stops
+// when visit returns false.
+func (x *index) walkHistory(path string, visit func(seq int32, path string, blob, prev plumbing.Hash) bool) {
+	upto := int32(len(x.chain)) // only changes before upto count
+	for path != "" {
+		changes := x.paths[path]
+		i := sort.Search(len(changes), func(i int) bool { return changes[i].seq >= upto })
+		next := ""
+		for ; i > 0; i-- {
+			c := changes[i-1]
+			var prev plumbing.Hash
+			if i > 1 {
+				prev = changes[i-2].blob
+			}
+			from, renamed := x.renamedAt(path, c.seq)
+			if renamed {
+				if old, ok := x.at(from, c.seq-1); ok {
+					prev = old.blob
+				}
+			}
+			if !visit(c.seq, path, c.blob, prev) {
+				return
+			}
+			if renamed {
+				next, upto = from, c.seq
+				break
+			}
+		}
+		path = next
+	}
+}
+
+// renamedAt reports whether the commit at seq created path by renaming,
+// and from which path.
+func (x *index) renamedAt(path string, seq int32) (string, bool) {
+	for _, r := range x.renames[path] {
+		if r.seq == seq {
+			return r.from, true
+		}
+	}
+	return "", false
 }

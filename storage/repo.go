@@ -41,6 +41,10 @@ type Options struct {
 	ObjectCacheBytes int64
 	// BlobCacheBytes bounds the cache of page contents; default 64 MiB.
 	BlobCacheBytes int64
+	// IndexPath is a file, outside the repository, in which the history
+	// index is kept between runs, so that a start only indexes the
+	// commits made since; "" rebuilds it in memory on every start.
+	IndexPath string
 }
 
 func (o Options) withDefaults() Options {
@@ -72,6 +76,17 @@ type Repo struct {
 
 	snap  atomic.Pointer[wiki.Snapshot]
 	blobs *blobCache
+
+
+	// indexPath is the file the history index is kept in ("" for none);
+	// savedLen is how many commits the file holds; mustSave asks for a
+	// save whatever the count (the file was unusable). All under gitMu.
+	indexPath string
+	savedLen  int
+	mustSave  bool
+	// IndexProblem is why the index file could not be used at start, if
+	// it could not (it was rebuilt); for the log.
+	IndexProblem error
 }
 
 var _ wiki.Store = (*Repo)(nil)
@@ -122,11 +137,23 @@ func newStorage(gitDir string, opt Options) *filesystem.Storage {
 
 func open(st *filesystem.Storage, repo *git.Repository, opt Options) (*Repo, error) {
 	r := &Repo{
-		branch: plumbing.NewBranchReferenceName(opt.Branch),
-		st:     st,
-		repo:   repo,
-		idx:    newIndex(),
-		blobs:  newBlobCache(opt.BlobCacheBytes),
+		branch:    plumbing.NewBranchReferenceName(opt.Branch),
+		st:        st,
+		repo:      repo,
+		idx:       newIndex(),
+		blobs:     newBlobCache(opt.BlobCacheBytes),
+		indexPath: opt.IndexPath,
+	}
+	if r.indexPath != "" {
+		x, err := loadIndex(r.indexPath)
+		if err != nil {
+			// Only a cache: rebuild it from the repository.
+			r.IndexProblem = err
+			r.mustSave = true
+			x = newIndex()
+		}
+		r.idx = x
+		r.savedLen = len(x.chain)
 	}
 	r.snap.Store(r.idx.snapshot())
 	r.gitMu.Lock()
@@ -134,14 +161,31 @@ func open(st *filesystem.Storage, repo *git.Repository, opt Options) (*Repo, err
 	if err := r.syncLocked(); err != nil {
 		return nil, err
 	}
+	if err := r.saveIndexLocked(); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
-// Close releases the repository's open files.
+// Close saves the history index and releases the repository's files.
 func (r *Repo) Close() error {
 	r.gitMu.Lock()
 	defer r.gitMu.Unlock()
-	return r.st.Close()
+	return errors.Join(r.saveIndexLocked(), r.st.Close())
+}
+
+// saveIndexLocked writes the history index file when it has commits that
+// the file does not. Callers hold gitMu.
+func (r *Repo) saveIndexLocked() error {
+	if r.indexPath == "" || (len(r.idx.chain) == r.savedLen && !r.mustSave) {
+		return nil
+	}
+	if err := saveIndex(r.indexPath, r.idx); err != nil {
+		return err
+	}
+	r.savedLen = len(r.idx.chain)
+	r.mustSave = false
+	return nil
 }
 
 // headLocked returns the commit the branch points at, zero if unborn.
@@ -192,6 +236,7 @@ func (r *Repo) syncLocked() error {
 	if !known && x.head() != nil {
 		// History was rewritten under us: start over from the root.
 		x = newIndex()
+		r.mustSave = true
 		fresh = fresh[:0]
 		for h := head; !h.IsZero(); {
 			c, err := object.GetCommit(r.st, h)
@@ -246,7 +291,7 @@ func (r *Repo) indexCommitLocked(x *index, c *object.Commit) error {
 		case new.IsZero():
 			kind = wiki.Deleted
 		}
-		changes = append(changes, fileChange{path: path, blob: new, kind: kind})
+		changes = append(changes, fileChange{path: path, blob: new, old: old, kind: kind})
 	})
 	if err != nil {
 		return fmt.Errorf("index commit %s: %w", c.Hash, err)
@@ -463,12 +508,17 @@ func clampLimit(n int) int {
 }
 
 // History implements wiki.Store.
-func (r *Repo) History(ctx context.Context, name wiki.Name, q wiki.HistoryQuery) ([]wiki.Revision, error) {
+func (r *Repo) History(ctx context.Context, name wiki.Name, q wiki.HistoryQuery) ([]wiki.PageRevision, error) {
+	return r.FileHistory(ctx, name.Path(), q)
+}
+
+// FileHistory implements wiki.Store. It reads the index only: the cost is
+// that of the page's own changes, whatever the size of the repository.
+func (r *Repo) FileHistory(ctx context.Context, path string, q wiki.HistoryQuery) ([]wiki.PageRevision, error) {
 	limit := clampLimit(q.Limit)
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	changes := r.idx.paths[name.Path()]
-	end := len(changes)
+	before := int32(len(r.idx.chain))
 	if q.Before != "" {
 		h, err := parseID(q.Before)
 		if err != nil {
@@ -476,17 +526,26 @@ func (r *Repo) History(ctx context.Context, name wiki.Name, q wiki.HistoryQuery)
 		}
 		s, ok := r.idx.seq[h]
 		if !ok {
-			return nil, fmt.Errorf("history of %s before %s: %w", name, q.Before, wiki.ErrNotFound)
+			return nil, fmt.Errorf("history of %s before %s: %w", path, q.Before, wiki.ErrNotFound)
 		}
-		for end > 0 && changes[end-1].seq >= s {
-			end--
+		before = s
+	}
+	var out []wiki.PageRevision
+	r.idx.walkHistory(path, func(seq int32, p string, blob, prev plumbing.Hash) bool {
+		if seq >= before {
+			return true
 		}
-	}
-	out := make([]wiki.Revision, 0, min(limit, end))
-	for i := end - 1; i >= 0 && len(out) < limit; i-- {
-		out = append(out, *r.idx.chain[changes[i].seq])
-	}
+		out = append(out, wiki.PageRevision{Revision: *r.idx.chain[seq], Path: p, Blob: blobID(blob), PrevBlob: blobID(prev)})
+		return len(out) < limit
+	})
 	return out, nil
+}
+
+func blobID(h plumbing.Hash) string {
+	if h.IsZero() {
+		return ""
+	}
+	return h.String()
 }
 
 // Recent implements wiki.Store.
@@ -508,7 +567,9 @@ func (r *Repo) Recent(ctx context.Context, q wiki.HistoryQuery) ([]wiki.Revision
 	}
 	out := make([]wiki.Revision, 0, min(limit, end))
 	for i := end - 1; i >= 0 && len(out) < limit; i-- {
-		out = append(out, *r.idx.chain[i])
+		if rev := r.idx.chain[i]; q.Matches(rev) {
+			out = append(out, *rev)
+		}
 	}
 	return out, nil
 }
@@ -537,11 +598,19 @@ func (r *Repo) Commit(ctx context.Context, c wiki.Commit) (wiki.CommitResult, er
 		if errors.Is(err, storageRefChanged) && attempt < 5 {
 			continue
 		}
+		if err == nil && len(r.idx.chain)-r.savedLen >= indexSaveEvery {
+			// Keep the file close to head, so that a crash costs little
+			// re-indexing; a failure here only costs that.
+			_ = r.saveIndexLocked()
+		}
 		return res, err
 	}
 }
 
 var storageRefChanged = errors.New("branch moved during commit")
+
+// indexSaveEvery is how many new commits make a Commit save the index file.
+const indexSaveEvery = 500
 
 func (r *Repo) commitLocked(c wiki.Commit, author object.Signature) (wiki.CommitResult, error) {
 	x := r.idx
@@ -550,8 +619,14 @@ func (r *Repo) commitLocked(c wiki.Commit, author object.Signature) (wiki.Commit
 	edits := make(map[string]plumbing.Hash, len(c.Changes))
 	for _, ch := range c.Changes {
 		path := ch.Name.Path()
+		if ch.File != "" {
+			if err := checkFilePath(ch.File); err != nil {
+				return wiki.CommitResult{}, err
+			}
+			path = ch.File
+		}
 		if _, dup := edits[path]; dup {
-			return wiki.CommitResult{}, fmt.Errorf("%w: %s is changed twice in one commit", wiki.ErrInvalidInput, ch.Name)
+			return wiki.CommitResult{}, fmt.Errorf("%w: %s is changed twice in one commit", wiki.ErrInvalidInput, path)
 		}
 		_, exists := x.files[path]
 		current := ""
@@ -577,13 +652,24 @@ func (r *Repo) commitLocked(c wiki.Commit, author object.Signature) (wiki.Commit
 		case ch.Base != current:
 			return wiki.CommitResult{}, fmt.Errorf("%w: %s was edited from %q but is now at %q", wiki.ErrStale, ch.Name, ch.Base, current)
 		}
-		if !exists {
+		if !exists && ch.File == "" {
 			if other, ok := snap.Folded[ch.Name.Fold()]; ok && other != ch.Name {
 				return wiki.CommitResult{}, fmt.Errorf("%w: %s differs from the existing page %s only in letter case", wiki.ErrNameTaken, ch.Name, other)
 			}
 		}
 		if ch.Delete {
 			edits[path] = plumbing.ZeroHash
+			continue
+		}
+		if ch.Blob != "" {
+			blob, err := parseID(ch.Blob)
+			if err != nil {
+				return wiki.CommitResult{}, err
+			}
+			if _, err := r.st.EncodedObject(plumbing.BlobObject, blob); err != nil {
+				return wiki.CommitResult{}, fmt.Errorf("%w: no blob %s", wiki.ErrInvalidInput, ch.Blob)
+			}
+			edits[path] = blob
 			continue
 		}
 		blob, err := r.storeBlob(content)
@@ -681,4 +767,13 @@ func signature(a wiki.Author, when time.Time) (object.Signature, error) {
 		when = time.Now()
 	}
 	return object.Signature{Name: strings.TrimSpace(a.Name), Email: a.Email, When: when.Truncate(time.Second)}, nil
+}
+
+// checkFilePath applies the page-name rules to an attachment's path, so
+// that no change can reach into .git or outside the tree.
+func checkFilePath(p string) error {
+	if _, err := wiki.ParseName(p); err != nil {
+		return fmt.Errorf("%w: attachment path: %v", wiki.ErrInvalidInput, err)
+	}
+	return nil
 }

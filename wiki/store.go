@@ -2,6 +2,7 @@ package wiki
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -38,6 +39,20 @@ func (r Revision) Summary() string {
 		}
 	}
 	return r.Message
+}
+
+// PageRevision is a revision as it concerns one page.
+type PageRevision struct {
+	Revision
+	// Path is the page's file in this revision; before a rename it is the
+	// file of the page's old name.
+	Path string
+	// Blob is the page's content after this revision, "" if it deleted
+	// the page; PrevBlob is the content before, "" if it created it.
+	Blob, PrevBlob string
+	// Added and Removed count the lines the revision added and removed
+	// (filled in by the Wiki, not the Store).
+	Added, Removed int
 }
 
 // ChangeKind says what a commit did to a file.
@@ -92,6 +107,9 @@ type Snapshot struct {
 	// Folded maps Name.Fold() to the page holding that folded name, to
 	// refuse names that differ from an existing one only by case.
 	Folded map[string]Name
+	// Files maps the path of every other file at Head (attachments) to
+	// its blob id.
+	Files map[string]string
 	// NamesVersion changes whenever the set of page names changes (and
 	// only then), so that rendered links to missing pages can be cached.
 	NamesVersion uint64
@@ -104,6 +122,37 @@ type HistoryQuery struct {
 	// Before, when set, starts the listing after this revision id (the
 	// last id of the previous page), for paging.
 	Before string
+	// The filters below apply to Recent only; zero values match all.
+	//
+	// Author matches the author's name or e-mail, exactly.
+	Author string
+	// Folder keeps commits that changed a file in this folder (or the
+	// folder's own page), e.g. "WMO-loket".
+	Folder string
+	// Since and Until bound the author time: Since <= time < Until.
+	Since, Until time.Time
+}
+
+// Matches reports whether a revision passes the query's filters.
+func (q HistoryQuery) Matches(r *Revision) bool {
+	if q.Author != "" && r.Author.Name != q.Author && r.Author.Email != q.Author {
+		return false
+	}
+	if !q.Since.IsZero() && r.Time.Before(q.Since) {
+		return false
+	}
+	if !q.Until.IsZero() && !r.Time.Before(q.Until) {
+		return false
+	}
+	if q.Folder != "" {
+		for _, c := range r.Changes {
+			if strings.HasPrefix(c.Path, q.Folder+"/") || c.Path == q.Folder+PageExt {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // Commit is a set of page changes to record as one commit on main.
@@ -118,10 +167,16 @@ type Commit struct {
 	Changes []Change
 }
 
-// Change is one page written or deleted by a Commit.
+// Change is one page (or attachment) written or deleted by a Commit.
 type Change struct {
 	// Name is the page to write or delete.
 	Name Name
+	// File, when set, is the repository path of a file that is not a page,
+	// such as an attachment; Name is then ignored.
+	File string
+	// Blob, when set, is the id of a blob already in the repository to
+	// write instead of Content, to move a file without reading it.
+	Blob string
 	// Content is the new Markdown text; ignored when Delete is set.
 	Content []byte
 	// Delete removes the page.
@@ -169,9 +224,12 @@ type Store interface {
 	Revision(ctx context.Context, id string) (*Revision, error)
 
 	// History returns the commits that changed the page, newest first,
-	// following first parents from head. Returns an empty list for a page
-	// that never existed.
-	History(ctx context.Context, name Name, q HistoryQuery) ([]Revision, error)
+	// following first parents from head and renames into the page's old
+	// names. Returns an empty list for a page that never existed.
+	History(ctx context.Context, name Name, q HistoryQuery) ([]PageRevision, error)
+
+	// FileHistory is History for any file of the repository, by path.
+	FileHistory(ctx context.Context, path string, q HistoryQuery) ([]PageRevision, error)
 
 	// Recent returns the commits on main, newest first, following first
 	// parents.

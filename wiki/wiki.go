@@ -44,6 +44,8 @@ type Wiki struct {
 
 	cacheMu sync.Mutex
 	cache   *lru.Cache // renderKey -> markdown.Document
+	stats   *lru.Cache // statsKey -> [2]int{added, removed}
+	blames  *lru.Cache // blameKey -> []BlameLine
 }
 
 // New returns a Wiki over store.
@@ -59,6 +61,8 @@ func New(store Store, opt Options) *Wiki {
 		md:       markdown.New(),
 		maxBytes: opt.MaxPageBytes,
 		cache:    lru.New(opt.RenderCacheEntries),
+		stats:    lru.New(20000),
+		blames:   lru.New(200),
 	}
 }
 
@@ -251,10 +255,7 @@ func (w *Wiki) Save(ctx context.Context, s Save) (SaveResult, error) {
 		}
 		baseText = bp.Content
 	}
-	author := s.Author
-	if strings.TrimSpace(author.Name) == "" {
-		author = Author{Name: AnonymousName, Email: author.Email}
-	}
+	author := withDefaultName(s.Author)
 	msg := strings.TrimSpace(s.Message)
 	if msg == "" {
 		msg = defaultMessage(s.Name, s.Base == "", baseText, content)
@@ -322,7 +323,7 @@ func (w *Wiki) changesBetween(ctx context.Context, name Name, base, last string)
 			break
 		}
 		if started {
-			out = append(out, r)
+			out = append(out, r.Revision)
 		}
 	}
 	return out
@@ -331,9 +332,7 @@ func (w *Wiki) changesBetween(ctx context.Context, name Name, base, last string)
 // Delete removes a page in a new commit; the page stays in its history.
 // base must be the page's current revision, else a *ConflictError.
 func (w *Wiki) Delete(ctx context.Context, name Name, base string, author Author, message string) (string, error) {
-	if strings.TrimSpace(author.Name) == "" {
-		author = Author{Name: AnonymousName, Email: author.Email}
-	}
+	author = withDefaultName(author)
 	if strings.TrimSpace(message) == "" {
 		message = "Delete " + string(name)
 	}
@@ -386,10 +385,48 @@ func normalizeNewlines(b []byte) []byte {
 	return bytes.ReplaceAll(b, []byte("\r"), []byte("\n"))
 }
 
-// History lists the revisions that changed a page, newest first.
-func (w *Wiki) History(ctx context.Context, name Name, q HistoryQuery) ([]Revision, error) {
-	return w.store.History(ctx, name, q)
+// History lists the revisions that changed a page, newest first, with the
+// lines each added and removed. It follows the page into its old names.
+func (w *Wiki) History(ctx context.Context, name Name, q HistoryQuery) ([]PageRevision, error) {
+	revs, err := w.store.History(ctx, name, q)
+	if err != nil {
+		return nil, err
+	}
+	for i := range revs {
+		revs[i].Added, revs[i].Removed = w.lineStats(ctx, revs[i].PrevBlob, revs[i].Blob)
+	}
+	return revs, nil
 }
+
+// lineStats counts the lines added and removed between two blobs ("" for
+// none), cached: blobs never change, so neither do their differences.
+func (w *Wiki) lineStats(ctx context.Context, from, to string) (added, removed int) {
+	key := statsKey{from, to}
+	w.cacheMu.Lock()
+	v, ok := w.stats.Get(key)
+	w.cacheMu.Unlock()
+	if ok {
+		s := v.([2]int)
+		return s[0], s[1]
+	}
+	read := func(id string) []byte {
+		if id == "" {
+			return nil
+		}
+		b, _ := w.store.ReadBlob(ctx, id)
+		return b
+	}
+	res, err := diff.Compare(string(read(from)), string(read(to)), diff.Options{})
+	if err != nil {
+		return 0, 0
+	}
+	w.cacheMu.Lock()
+	w.stats.Add(key, [2]int{res.Added, res.Removed})
+	w.cacheMu.Unlock()
+	return res.Added, res.Removed
+}
+
+type statsKey struct{ from, to string }
 
 // Recent lists the latest commits across the wiki, newest first.
 func (w *Wiki) Recent(ctx context.Context, q HistoryQuery) ([]Revision, error) {

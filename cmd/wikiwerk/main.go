@@ -150,19 +150,23 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 // openRepo opens the content repository, creating and seeding it on the
 // first start with an empty data folder.
 func (m *Main) openRepo() (*storage.Repo, error) {
-	if m.RepoPath != "" {
-		return storage.Open(m.RepoPath, storage.Options{})
-	}
 	if err := os.MkdirAll(m.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	opt := storage.Options{IndexPath: filepath.Join(m.DataDir, "history.idx")}
+	if m.RepoPath != "" {
+		repo, err := storage.Open(m.RepoPath, opt)
+		m.logIndexProblem(repo)
+		return repo, err
 	}
 	dir := filepath.Join(m.DataDir, "content.git")
 	var repo *storage.Repo
 	var err error
 	if _, statErr := os.Stat(filepath.Join(dir, "HEAD")); statErr == nil {
-		repo, err = storage.Open(dir, storage.Options{})
+		repo, err = storage.Open(dir, opt)
+		m.logIndexProblem(repo)
 	} else {
-		repo, err = storage.Init(dir, storage.Options{})
+		repo, err = storage.Init(dir, opt)
 	}
 	if err != nil {
 		return nil, err
@@ -181,6 +185,14 @@ func (m *Main) openRepo() (*storage.Repo, error) {
 		return nil, err
 	}
 	return repo, nil
+}
+
+// logIndexProblem says when the saved history index could not be used
+// and was rebuilt (a damaged file, say), which costs start-up time.
+func (m *Main) logIndexProblem(repo *storage.Repo) {
+	if repo != nil && repo.IndexProblem != nil {
+		m.log.Warn("rebuilt the history index", "reason", repo.IndexProblem)
+	}
 }
 
 // seed commits the pages of package content as one commit.

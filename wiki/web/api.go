@@ -17,9 +17,13 @@ import (
 // registerAPIRoutes registers the JSON API on a router rooted at /-/api/.
 // The suffix routes come first: "{page:.+}" would also match ".../history".
 func (s *Server) registerAPIRoutes(r *mux.Router) {
+	s.registerPresenceRoutes(r)
 	r.Handle("/pages", s.api(s.handleAPIPages)).Methods(http.MethodGet)
 	r.Handle("/pages/{page:.+}/history", s.api(s.handleAPIHistory)).Methods(http.MethodGet)
 	r.Handle("/pages/{page:.+}/diff", s.api(s.handleAPIDiff)).Methods(http.MethodGet)
+	r.Handle("/pages/{page:.+}/blame", s.api(s.handleAPIBlame)).Methods(http.MethodGet)
+	r.Handle("/pages/{page:.+}/rename", s.api(s.handleAPIRename)).Methods(http.MethodPost)
+	r.Handle("/pages/{page:.+}/revert", s.api(s.handleAPIRevert)).Methods(http.MethodPost)
 	r.Handle("/pages/{page:.+}", s.api(s.handleAPIGet)).Methods(http.MethodGet)
 	r.Handle("/pages/{page:.+}", s.api(s.handleAPIPut)).Methods(http.MethodPut)
 	r.Handle("/pages/{page:.+}", s.api(s.handleAPIDelete)).Methods(http.MethodDelete)
@@ -216,7 +220,7 @@ func (s *Server) handleAPIHistory(w http.ResponseWriter, r *http.Request) error 
 		Revisions []revisionJSON `json:"revisions"`
 	}{Revisions: make([]revisionJSON, len(revs))}
 	for i, rev := range revs {
-		out.Revisions[i] = toRevisionJSON(rev)
+		out.Revisions[i] = toRevisionJSON(rev.Revision)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -3,6 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
@@ -16,11 +18,22 @@ type viewData struct {
 	Saved, Unchanged bool
 	// MergedWith is the change a save was merged with, when it was.
 	MergedWith *wiki.Revision
+	// RedirectedFrom is the old name a redirect led from.
+	RedirectedFrom wiki.Name
+	// RenamedFrom and LinksUpdated report the rename that led here.
+	RenamedFrom  wiki.Name
+	LinksUpdated int
+	// Reverted reports the revert that led here.
+	Reverted bool
+	// CurrentRev is the page's current revision when an old one is shown.
+	CurrentRev string
 }
 
 type missingData struct {
 	base
 	Missing wiki.Name
+	// Deletion is set when the page existed and was deleted.
+	Deletion *wiki.Deletion
 }
 
 func (s *Server) handlePageView(w http.ResponseWriter, r *http.Request) error {
@@ -33,13 +46,36 @@ func (s *Server) handlePageView(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(err, wiki.ErrNotFound) && rev == "" {
 		d := missingData{base: s.base(r, name.Title(), name), Missing: name}
 		d.Title = d.T("missing-title")
+		if del, err := s.wiki.DeletedPage(r.Context(), name); err == nil {
+			d.Deletion = del
+			d.Title = d.T("deleted-title")
+		}
 		return s.render(w, http.StatusNotFound, "missing", d)
 	}
 	if err != nil {
 		return err
 	}
+	q := r.URL.Query()
+	if to, ok := wiki.RedirectTarget(p.Content); ok && rev == "" && q.Get("redirect") != "no" && s.wiki.Exists(r.Context(), to) {
+		http.Redirect(w, r, to.URL()+"?"+url.Values{"redirected-from": {string(name)}}.Encode(), http.StatusFound)
+		return nil
+	}
 	d := viewData{base: s.base(r, p.Title(), name), Page: p, Rev: rev,
 		Saved: r.URL.Query().Has("saved"), Unchanged: r.URL.Query().Has("unchanged")}
+	if from, err := wiki.ParseName(q.Get("redirected-from")); err == nil {
+		d.RedirectedFrom = from
+	}
+	if from, err := wiki.ParseName(q.Get("renamed-from")); err == nil {
+		d.RenamedFrom = from
+		d.LinksUpdated, _ = strconv.Atoi(q.Get("links"))
+	}
+	d.Reverted = q.Has("reverted")
+	if rev != "" {
+		// The current revision, for "restore this version".
+		if cur, err := s.wiki.Page(r.Context(), name, ""); err == nil {
+			d.CurrentRev = cur.Revision.ID
+		}
+	}
 	if m := r.URL.Query().Get("merged"); m != "" {
 		if rev, err := s.wiki.Revision(r.Context(), m); err == nil {
 			d.MergedWith = rev

@@ -48,6 +48,7 @@ type Server struct {
 	cloneURL  string
 	languages language.Matcher
 	views     *viewCache
+	presence  *presence
 }
 
 // New builds a Server; it fails if the theme's templates do not parse.
@@ -76,6 +77,7 @@ func New(cfg Config) (*Server, error) {
 		cloneURL:  cfg.CloneURL,
 		languages: newLanguageMatcher(),
 		views:     newViewCache(1000),
+		presence:  newPresence(nil),
 	}
 	r := mux.NewRouter()
 	// Names are validated by the handlers after decoding. Cleaning would
@@ -122,11 +124,19 @@ func (s *Server) registerActionRoutes(r *mux.Router) {
 	r.Handle("/-/edit/{page:.+}", s.html(s.handleEditForm)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/-/edit/{page:.+}", s.html(s.handleEditSave)).Methods(http.MethodPost)
 	r.Handle("/-/preview", s.html(s.handlePreview)).Methods(http.MethodPost)
+	r.Handle("/-/rename/{page:.+}", s.html(s.handleRenameForm)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/-/rename/{page:.+}", s.html(s.handleRename)).Methods(http.MethodPost)
+	r.Handle("/-/delete/{page:.+}", s.html(s.handleDeleteForm)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/-/delete/{page:.+}", s.html(s.handleDelete)).Methods(http.MethodPost)
+	r.Handle("/-/revert/{page:.+}", s.html(s.handleRevert)).Methods(http.MethodPost)
 	r.Handle("/-/history/{page:.+}", s.html(s.handleHistory)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/-/diff/{page:.+}", s.html(s.handleDiff)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/-/blame/{page:.+}", s.html(s.handleBlame)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/-/raw/{page:.+}", s.html(s.handleRaw)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/-/recent", s.html(s.handleRecent)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/-/recent.atom", s.html(s.handleRecentFeed)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/-/history.atom/{page:.+}", s.html(s.handleHistoryFeed)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/-/contributions/{author:.+}", s.html(s.handleContributions)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/-/pages", s.html(s.handleAllPages)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/-/lang/{lang:nl|en}", s.handleLanguage).Methods(http.MethodGet)
 }

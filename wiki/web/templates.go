@@ -22,7 +22,7 @@ type templates struct {
 
 // pageTemplates are the theme's page templates; each defines "content"
 // (and may define "title") inside layout.html.
-var pageTemplates = []string{"view", "missing", "edit", "history", "diff", "recent", "pages", "error"}
+var pageTemplates = []string{"view", "missing", "edit", "history", "diff", "recent", "pages", "error", "rename", "delete", "blame"}
 
 func loadTemplates(theme fs.FS) (*templates, error) {
 	funcs := template.FuncMap{
@@ -40,6 +40,8 @@ func loadTemplates(theme fs.FS) (*templates, error) {
 		"short":    shortRev,
 		"isoTime":  func(t time.Time) string { return t.Format(time.RFC3339) },
 		"crumbs":   crumbs,
+		// contribURL links to a person's contributions.
+		"contribURL": func(author string) string { return "/-/contributions/" + url.PathEscape(author) },
 	}
 	layout, err := fs.ReadFile(theme, "templates/layout.html")
 	if err != nil {

@@ -1,0 +1,153 @@
+package wiki
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/wikiwerk/wikiwerk/wiki/diff"
+)
+
+// BlameLine is one line of a page with the revision that last changed it.
+type BlameLine struct {
+	// Number is the 1-based line number.
+	Number int
+	// Text is the line, without its line end.
+	Text string
+	// Revision is the commit that gave the line its current text.
+	Revision Revision
+}
+
+// Blame returns every line of the current page with the revision, author
+// and time that last changed it. It walks the page's history from the
+// index (following renames), diffing each revision with the one before,
+// and stops as soon as every line is accounted for, so recently edited
+// pages are cheap whatever the size of the repository. Results are cached
+// per page revision.
+func (w *Wiki) Blame(ctx context.Context, name Name) ([]BlameLine, error) {
+	page, err := w.store.ReadPage(ctx, name, "")
+	if err != nil {
+		return nil, err
+	}
+	key := blameKey{name, page.Revision.ID}
+	w.cacheMu.Lock()
+	cached, ok := w.blames.Get(key)
+	w.cacheMu.Unlock()
+	if ok {
+		return cached.([]BlameLine), nil
+	}
+
+	lines := splitText(string(page.Content))
+	out := make([]BlameLine, len(lines))
+	// pos[i] is where line i of the current text is in the version being
+	// looked at, -1 once it has an owner or was not in that version.
+	pos := make([]int, len(lines))
+	for i := range lines {
+		out[i] = BlameLine{Number: i + 1, Text: lines[i]}
+		pos[i] = i
+	}
+	open := len(lines)
+	q := HistoryQuery{Limit: 500}
+	var last *PageRevision
+	for open > 0 {
+		revs, err := w.store.History(ctx, name, q)
+		if err != nil {
+			return nil, err
+		}
+		if len(revs) == 0 {
+			break
+		}
+		for i := range revs {
+			rev := &revs[i]
+			last = rev
+			newer, err := w.readText(ctx, rev.Blob)
+			if err != nil {
+				return nil, err
+			}
+			older, err := w.readText(ctx, rev.PrevBlob)
+			if err != nil {
+				return nil, err
+			}
+			open -= attribute(out, pos, rev.Revision, older, newer)
+			if open == 0 {
+				break
+			}
+		}
+		q.Before = revs[len(revs)-1].ID
+	}
+	if open > 0 && last != nil {
+		// Lines older than the walk (a history cut short): the oldest
+		// revision seen is the best answer.
+		for i := range pos {
+			if pos[i] >= 0 {
+				out[i].Revision = last.Revision
+			}
+		}
+	}
+	w.cacheMu.Lock()
+	w.blames.Add(key, out)
+	w.cacheMu.Unlock()
+	return out, nil
+}
+
+type blameKey struct {
+	name     Name
+	revision string
+}
+
+// attribute gives rev the lines still open that rev inserted into newer,
+// and maps the others to their place in older. It returns how many lines
+// it gave an owner.
+func attribute(out []BlameLine, pos []int, rev Revision, older, newer string) int {
+	res, err := diff.Compare(older, newer, diff.Options{})
+	// newToOld maps a line of newer to its line in older, -1 if inserted.
+	newLines := strings.Count(newer, "\n") + 1
+	newToOld := make([]int, newLines+1)
+	for i := range newToOld {
+		newToOld[i] = -1
+	}
+	if err == nil {
+		for _, l := range res.Lines {
+			if l.Op == diff.Equal && l.New-1 < len(newToOld) {
+				newToOld[l.New-1] = l.Old - 1
+			}
+		}
+	}
+	// A diff that failed (too large, say) attributes every open line to
+	// this revision rather than guessing.
+	owned := 0
+	for i, p := range pos {
+		if p < 0 {
+			continue
+		}
+		if p < len(newToOld) && newToOld[p] >= 0 {
+			pos[i] = newToOld[p]
+			continue
+		}
+		out[i].Revision = rev
+		pos[i] = -1
+		owned++
+	}
+	return owned
+}
+
+func (w *Wiki) readText(ctx context.Context, blob string) (string, error) {
+	if blob == "" {
+		return "", nil
+	}
+	b, err := w.store.ReadBlob(ctx, blob)
+	if err != nil {
+		return "", fmt.Errorf("blame: %w", err)
+	}
+	return string(b), nil
+}
+
+// splitText splits a text into lines without their ends; a final line end
+// does not start another line.
+func splitText(s string) []string {
+	s = strings.TrimSuffix(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
