@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/wikiwerk/wikiwerk/wiki"
 	"github.com/wikiwerk/wikiwerk/wiki/diff"
 )
 
@@ -56,6 +57,36 @@ func unifiedRows(lines []diff.Line) []diffRow {
 		i = j
 	}
 	return rows
+}
+
+// blockGroup is a run of rendered blocks: changed blocks with one block of
+// context each side, or a folded run of unchanged ones.
+type blockGroup struct {
+	Blocks []wiki.RenderedBlock
+	Folded bool
+}
+
+// groupBlocks folds the unchanged blocks of a rendered comparison that are
+// not next to a change, so that a reader sees the changes first.
+func groupBlocks(blocks []wiki.RenderedBlock) []blockGroup {
+	show := make([]bool, len(blocks))
+	for i, b := range blocks {
+		if b.Change != "equal" {
+			for j := max(0, i-1); j <= min(len(blocks)-1, i+1); j++ {
+				show[j] = true
+			}
+		}
+	}
+	var groups []blockGroup
+	for i, b := range blocks {
+		folded := !show[i]
+		if n := len(groups); n > 0 && groups[n-1].Folded == folded {
+			groups[n-1].Blocks = append(groups[n-1].Blocks, b)
+			continue
+		}
+		groups = append(groups, blockGroup{Blocks: []wiki.RenderedBlock{b}, Folded: folded})
+	}
+	return groups
 }
 
 // splitRow is a row of the side-by-side view: the old line on the left,

@@ -85,8 +85,8 @@ type diffData struct {
 	// views, with long unchanged runs folded.
 	Rows      []diffRow
 	SplitRows []splitRow
-	// Blocks is the rendered comparison.
-	Blocks []wiki.RenderedBlock
+	// Blocks is the rendered comparison, unchanged runs folded.
+	Blocks []blockGroup
 	// PrevURL and NextURL lead to the change before and after this one.
 	PrevURL, NextURL string
 	// ViewURL returns this comparison in another view.
@@ -112,9 +112,11 @@ func (s *Server) handleDiff(w http.ResponseWriter, r *http.Request) error {
 	case "split":
 		d.SplitRows = splitRows(cmp.Diff.Lines)
 	case "rendered":
-		if d.Blocks, err = s.wiki.RenderedComparison(r.Context(), cmp); err != nil {
+		blocks, err := s.wiki.RenderedComparison(r.Context(), cmp)
+		if err != nil {
 			return err
 		}
+		d.Blocks = groupBlocks(blocks)
 	default:
 		d.View = "unified"
 		d.Rows = unifiedRows(cmp.Diff.Lines)

@@ -125,6 +125,7 @@ var messages = map[string][2]string{
 	"view-split":       {"Naast elkaar", "Side by side"},
 	"view-rendered":    {"Als opgemaakte tekst", "As formatted text"},
 	"show-more":        {"%d ongewijzigde regels tonen", "Show %d unchanged lines"},
+	"show-more-blocks": {"%d ongewijzigde alinea's tonen", "Show %d unchanged paragraphs"},
 	"see-change":       {"Bekijk die wijziging", "See that change"},
 	"conflict-n":       {"Conflict %d", "Conflict %d"},
 	"their-part":       {"Huidige versie", "Current version"},
