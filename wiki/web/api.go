@@ -248,6 +248,9 @@ func (s *Server) handleAPIRecent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if _, err := filterQuery(r, &q); err != nil {
+		return err
+	}
 	revs, err := s.wiki.Recent(r.Context(), q)
 	if err != nil {
 		return err

@@ -174,3 +174,14 @@ func TestHistoryShowsLineCounts(t *testing.T) {
 		t.Fatalf("history lacks line counts:\n%s", body)
 	}
 }
+
+func TestAPIRecentFilters(t *testing.T) {
+	tw := newTestWiki(t)
+	tw.history3()
+	_, body := tw.get("/-/api/recent?author=Bram")
+	var r struct{ Changes []struct{ Pages []string } }
+	json.Unmarshal([]byte(body), &r)
+	if len(r.Changes) != 1 || r.Changes[0].Pages[0] != "Beleid/Visie" {
+		t.Fatalf("API author filter: %s", body)
+	}
+}
