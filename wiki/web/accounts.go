@@ -1,0 +1,77 @@
+package web
+
+import (
+	"context"
+	"time"
+
+	"github.com/wikiwerk/wikiwerk/wiki"
+)
+
+// AccountStore is what the web layer needs of the user database (package
+// storage/accounts implements it). Besides checking credentials it keeps
+// server-side sessions, so that signing out, disabling a user or revoking
+// a token takes effect at once, and the audit log.
+type AccountStore interface {
+	wiki.Accounts
+
+	// Count returns the number of accounts (0 on a fresh install).
+	Count(ctx context.Context) (int, error)
+	// Create makes an account. Returns wiki.ErrNameTaken if the name is
+	// in use, wiki.ErrInvalidInput for a bad name, role or a password
+	// shorter than 12 characters.
+	Create(ctx context.Context, u wiki.User, password string) (*wiki.User, error)
+	// UpsertExternal finds or creates the account of a person signed in
+	// through OpenID Connect, identified by issuer and subject, and
+	// updates its display name, e-mail, role and groups from the claims.
+	// preferredName is used for the login name of a new account, made
+	// unique if taken.
+	UpsertExternal(ctx context.Context, issuer, subject, preferredName string, claims wiki.User) (*wiki.User, error)
+
+	// NewSession starts a session for the user and returns its secret id.
+	NewSession(ctx context.Context, user string, ttl time.Duration) (string, error)
+	// SessionUser returns the user of a live session; ErrUnauthenticated
+	// for an unknown, expired or ended session or a disabled user.
+	SessionUser(ctx context.Context, id string) (*wiki.User, error)
+	// EndSession ends a session (sign-out).
+	EndSession(ctx context.Context, id string) error
+
+	// NewToken creates a personal access token; the secret is shown once
+	// and only its hash is stored.
+	NewToken(ctx context.Context, user, label string) (secret string, t Token, err error)
+	// Tokens lists a user's tokens (without secrets).
+	Tokens(ctx context.Context, user string) ([]Token, error)
+	// RevokeToken revokes one of the user's tokens; it stops working at
+	// once. Returns wiki.ErrNotFound for an unknown id.
+	RevokeToken(ctx context.Context, user, id string) error
+
+	// Record appends an event to the audit log.
+	Record(ctx context.Context, e AuditEvent) error
+	// AuditLog returns the newest events first.
+	AuditLog(ctx context.Context, limit int) ([]AuditEvent, error)
+}
+
+// Token describes a personal access token.
+type Token struct {
+	// ID identifies the token for revocation; it is not the secret.
+	ID string
+	// Label says what the token is for, e.g. "laptop git".
+	Label string
+	// Created and LastUsed (zero if never) are for the owner's overview.
+	Created, LastUsed time.Time
+}
+
+// AuditEvent is an entry of the audit log: sign-ins, role changes,
+// permission denials.
+type AuditEvent struct {
+	Time time.Time
+	// Kind is e.g. "signin", "signin-failed", "signout", "role",
+	// "disable", "denied", "token-created", "token-revoked".
+	Kind string
+	// Actor is who did it ("" when not signed in); Subject whom or what
+	// it concerned (a user or a page).
+	Actor, Subject string
+	// Detail is free text, e.g. the new role or the denied action.
+	Detail string
+	// IP is the client address as seen by the server.
+	IP string
+}
