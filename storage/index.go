@@ -31,6 +31,8 @@ type index struct {
 	renames map[string][]rename
 	// namesVersion counts changes to the set of page names.
 	namesVersion uint64
+	// pathNames interns path strings.
+	pathNames map[string]string
 }
 
 // pathChange records that the commit at seq changed a path, leaving blob
@@ -53,6 +55,8 @@ func newIndex() *index {
 		paths:   map[string][]pathChange{},
 		files:   map[string]plumbing.Hash{},
 		renames: map[string][]rename{},
+
+		pathNames: map[string]string{},
 	}
 }
 
@@ -80,6 +84,15 @@ func (x *index) add(rev *wiki.Revision, id plumbing.Hash, changes []fileChange) 
 	x.seq[id] = s
 	sort.Slice(changes, func(i, j int) bool { return changes[i].path < changes[j].path })
 	rev.Changes = make([]wiki.FileChange, len(changes))
+	for i := range changes {
+		// One string per path, shared by all its changes: a long history
+		// repeats the same few thousand paths.
+		if known, ok := x.pathNames[changes[i].path]; ok {
+			changes[i].path = known
+		} else {
+			x.pathNames[changes[i].path] = changes[i].path
+		}
+	}
 	for i, c := range changes {
 		rev.Changes[i] = wiki.FileChange{Path: c.path, Kind: c.kind}
 		x.paths[c.path] = append(x.paths[c.path], pathChange{seq: s, blob: c.blob})
