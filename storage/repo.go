@@ -77,6 +77,8 @@ type Repo struct {
 	snap  atomic.Pointer[wiki.Snapshot]
 	blobs *blobCache
 
+	// packs serves fetches from the pack files (packset.go).
+	packs packSet
 
 	// indexPath is the file the history index is kept in ("" for none);
 	// savedLen is how many commits the file holds; mustSave asks for a

@@ -1,6 +1,7 @@
 // Command wikiwerk runs the wiki.
 //
 //	wikiwerk [serve] [-addr A] [-data DIR] [-repo PATH] [-theme DIR] [-anonymous-edits]
+//	         [-read anyone|signed-in] [-protect FOLDERS] [-trust-proxy] [-oidc-... ]
 //	wikiwerk version
 //
 // Every flag can also be set with an environment variable WIKIWERK_<FLAG>,
@@ -34,11 +35,11 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run dispatches the subcommand and returns the process exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "user":
+		return (&userCommand{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}).run(ctx, args)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
@@ -70,7 +73,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 const usage = `usage:
-  wikiwerk [serve] [-addr 127.0.0.1:8080] [-data ./wiki-data] [-repo PATH] [-theme DIR] [-anonymous-edits=true]
+  wikiwerk [serve] [-addr 127.0.0.1:8080] [-data ./wiki-data] [-repo PATH] [-theme DIR] [-anonymous-edits]
+                 [-read anyone|signed-in] [-protect "Beleid,Intern=beleidsteam+ict"] [-trust-proxy]
+                 [-oidc-issuer URL -oidc-client-id ID -oidc-client-secret S -oidc-redirect-url URL
+                  -oidc-scopes S -oidc-role-claim C -oidc-admin-values V -oidc-editor-values V]
+  wikiwerk user add|list|passwd|disable|role|groups ...   (wikiwerk user help)
   wikiwerk version
 Every flag can also be set as WIKIWERK_<FLAG> (for example WIKIWERK_DATA).`
 
@@ -103,6 +110,11 @@ type Main struct {
 	ThemeDir string
 	// AnonymousEdits allows edits without an account.
 	AnonymousEdits bool
+	// authFlags: who may read, protected folders, proxy, single sign-on.
+	authFlags
+
+	// site is the web server, once made; git asks it who may do what.
+	site *web.Server
 
 	log    *slog.Logger
 	stderr io.Writer
@@ -125,7 +137,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&m.DataDir, "data", "./wiki-data", "data folder: content.git and derived state")
 	fs.StringVar(&m.RepoPath, "repo", "", "serve this existing git repository (bare or not) instead of DATA/content.git")
 	fs.StringVar(&m.ThemeDir, "theme", "", "folder whose templates/ and static/ files override the built-in theme")
-	fs.BoolVar(&m.AnonymousEdits, "anonymous-edits", true, "allow edits without an account, under the name the editor gives")
+	fs.BoolVar(&m.AnonymousEdits, "anonymous-edits", false, "allow edits without an account, under the name the editor gives")
+	m.authFlags.register(fs)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		key := "WIKIWERK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -144,7 +157,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	return nil
+	return m.authFlags.check(m.AnonymousEdits)
 }
 
 // openRepo opens the content repository, creating and seeding it on the
@@ -224,16 +237,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer repo.Close()
+	stopHousekeeping := startHousekeeping(ctx, repo, storage.HousekeepingOptions{Logger: m.log})
+	defer stopHousekeeping()
 	theme, err := themes.Open(m.ThemeDir)
-	if err != nil {
-		return err
-	}
-	srv, err := web.New(web.Config{
-		Wiki:           wiki.New(repo, wiki.Options{}),
-		Theme:          theme,
-		AnonymousEdits: m.AnonymousEdits,
-		Logger:         m.log,
-	})
 	if err != nil {
 		return err
 	}
@@ -241,8 +247,35 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	defer ln.Close()
+	store, err := m.openAccounts()
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	key, err := m.loadKey()
+	if err != nil {
+		return err
+	}
+	git := m.gitHandler(repo)
+	srv, err := web.New(web.Config{
+		Wiki:       wiki.New(repo, wiki.Options{}),
+		Theme:      theme,
+		Policy:     m.policy,
+		Accounts:   store,
+		Key:        key,
+		TrustProxy: m.TrustProxy,
+		OIDC:       m.oidcConfig(),
+		Logger:     m.log,
+		Git:        git,
+		CloneURL:   cloneURL(ln.Addr()),
+	})
+	if err != nil {
+		return err
+	}
+	m.site = srv
 	httpServer := &http.Server{
-		Handler:           srv,
+		Handler:           withGit(srv, git),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -250,7 +283,12 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
 	}
-	m.log.Info("wikiwerk is running", "url", "http://"+ln.Addr().String()+"/", "anonymous_edits", m.AnonymousEdits)
+	m.log.Info("wikiwerk is running", "url", "http://"+ln.Addr().String()+"/", "anonymous_edits", m.AnonymousEdits, "read", m.policy.Read, "single_sign_on", m.OIDCIssuer != "")
+	if p := srv.SetupPath(); p != "" {
+		// A fresh wiki where nobody may edit without an account: this
+		// one-time link (kept in memory only) makes the first admin.
+		m.log.Warn("there are no accounts yet: open the setup link to create the first admin (or use: wikiwerk user add -role admin NAME)", "setup_link", "http://"+ln.Addr().String()+p)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.Serve(ln) }()

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -31,7 +33,7 @@ func TestParseFlagsFromEnvironment(t *testing.T) {
 	if err := m.ParseFlags(nil, func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
-	if m.Addr != "127.0.0.1:8080" || m.DataDir != "./wiki-data" || !m.AnonymousEdits {
+	if m.Addr != "127.0.0.1:8080" || m.DataDir != "./wiki-data" || m.AnonymousEdits {
 		t.Fatalf("defaults: %+v", m)
 	}
 	bad := NewMain(io.Discard)
@@ -47,10 +49,10 @@ func TestParseFlagsFromEnvironment(t *testing.T) {
 
 func TestVersionAndUnknownCommand(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"version"}, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "wikiwerk") {
+	if code := run(context.Background(), []string{"version"}, nil, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "wikiwerk") {
 		t.Fatalf("version: %d %q", code, out.String())
 	}
-	if code := run(context.Background(), []string{"frobnicate"}, &out, &errOut); code != 2 {
+	if code := run(context.Background(), []string{"frobnicate"}, nil, &out, &errOut); code != 2 {
 		t.Fatalf("unknown command exit code %d", code)
 	}
 }
@@ -157,7 +159,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	data := t.TempDir()
-	srv := start(t, bin, "serve", "-addr", "127.0.0.1:0", "-data", data)
+	srv := start(t, bin, "serve", "-addr", "127.0.0.1:0", "-data", data, "-anonymous-edits=true")
 
 	code, body := get(t, srv.url+"/")
 	if code != 200 || !strings.Contains(body, "WMO-loket/Ontwerp") {
@@ -179,10 +181,11 @@ func TestEndToEnd(t *testing.T) {
 	seedRev := revision()
 	var revs []string
 	for i, text := range texts {
-		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		client, token := formClient(t, srv.url+"/-/edit/"+page)
 		resp, err := client.PostForm(srv.url+"/-/edit/"+page, url.Values{
 			"content": {text}, "base": {revision()}, "message": {"Bewerking " + authors[i]},
 			"author_name": {authors[i]}, "author_email": {strings.ToLower(strings.Fields(authors[i])[0]) + "@example.nl"},
+			"csrf_token": {token},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -211,7 +214,8 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// A stale save is refused and changes nothing; so is a bad name.
-	resp, err := http.PostForm(srv.url+"/-/edit/"+page, url.Values{"content": {"weg ermee"}, "base": {revs[0]}})
+	client, token := formClient(t, srv.url+"/-/edit/"+page)
+	resp, err := client.PostForm(srv.url+"/-/edit/"+page, url.Values{"content": {"weg ermee"}, "base": {revs[0]}, "csrf_token": {token}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +245,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// A restart serves the same wiki without seeding again.
-	srv = start(t, bin, "-addr", "127.0.0.1:0", "-data", data)
+	srv = start(t, bin, "-addr", "127.0.0.1:0", "-data", data, "-anonymous-edits=true")
 	if revision() != revs[1] {
 		t.Fatal("restart lost the latest revision")
 	}
@@ -249,4 +253,23 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("after restart main has %d commits, want 3", n)
 	}
 	srv.stop(t)
+}
+
+// formClient is a browser for form posts: it keeps cookies, does not
+// follow redirects, and returns the CSRF token of the page at u.
+func formClient(t *testing.T, u string) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no CSRF token on %s (%d)", u, resp.StatusCode)
+	}
+	return client, html.UnescapeString(string(m[1]))
 }

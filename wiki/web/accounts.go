@@ -37,41 +37,15 @@ type AccountStore interface {
 
 	// NewToken creates a personal access token; the secret is shown once
 	// and only its hash is stored.
-	NewToken(ctx context.Context, user, label string) (secret string, t Token, err error)
+	NewToken(ctx context.Context, user, label string) (secret string, t wiki.Token, err error)
 	// Tokens lists a user's tokens (without secrets).
-	Tokens(ctx context.Context, user string) ([]Token, error)
+	Tokens(ctx context.Context, user string) ([]wiki.Token, error)
 	// RevokeToken revokes one of the user's tokens; it stops working at
 	// once. Returns wiki.ErrNotFound for an unknown id.
 	RevokeToken(ctx context.Context, user, id string) error
 
 	// Record appends an event to the audit log.
-	Record(ctx context.Context, e AuditEvent) error
+	Record(ctx context.Context, e wiki.AuditEvent) error
 	// AuditLog returns the newest events first.
-	AuditLog(ctx context.Context, limit int) ([]AuditEvent, error)
-}
-
-// Token describes a personal access token.
-type Token struct {
-	// ID identifies the token for revocation; it is not the secret.
-	ID string
-	// Label says what the token is for, e.g. "laptop git".
-	Label string
-	// Created and LastUsed (zero if never) are for the owner's overview.
-	Created, LastUsed time.Time
-}
-
-// AuditEvent is an entry of the audit log: sign-ins, role changes,
-// permission denials.
-type AuditEvent struct {
-	Time time.Time
-	// Kind is e.g. "signin", "signin-failed", "signout", "role",
-	// "disable", "denied", "token-created", "token-revoked".
-	Kind string
-	// Actor is who did it ("" when not signed in); Subject whom or what
-	// it concerned (a user or a page).
-	Actor, Subject string
-	// Detail is free text, e.g. the new role or the denied action.
-	Detail string
-	// IP is the client address as seen by the server.
-	IP string
+	AuditLog(ctx context.Context, limit int) ([]wiki.AuditEvent, error)
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -148,7 +150,7 @@ func (s *Server) handleAPIPut(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.canEdit(r); err != nil {
+	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	var body struct {
@@ -164,7 +166,7 @@ func (s *Server) handleAPIPut(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("%w: the body needs a \"content\" field", wiki.ErrInvalidInput)
 	}
 	res, err := s.wiki.Save(r.Context(), wiki.Save{
-		Name: name, Content: []byte(*body.Content), Base: body.Base, Message: body.Message, Author: body.Author,
+		Name: name, Content: []byte(*body.Content), Base: body.Base, Message: body.Message, Author: author(r, body.Author),
 	})
 	if err != nil {
 		return err
@@ -192,10 +194,10 @@ func (s *Server) handleAPIDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.canEdit(r); err != nil {
+	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
-	rev, err := s.wiki.Delete(r.Context(), name, r.URL.Query().Get("base"), wiki.Author{}, "")
+	rev, err := s.wiki.Delete(r.Context(), name, r.URL.Query().Get("base"), author(r, wiki.Author{}), "")
 	if err != nil {
 		return err
 	}
@@ -281,4 +283,18 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// checkAPIMediaType refuses API writes whose body is not declared JSON
+// (415). Besides saying what the API takes, it keeps cross-site HTML
+// forms, which can only send form and text types, away from the API.
+func checkAPIMediaType(r *http.Request) error {
+	if !strings.HasPrefix(r.URL.Path, "/-/api/") || (r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch) {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return fmt.Errorf("%w: send the body as Content-Type: application/json", errMediaType)
+	}
+	return nil
 }

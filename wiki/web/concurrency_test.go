@@ -24,6 +24,7 @@ func (tw *testWiki) put(name, content, base, author string) (putResult, error) {
 	if err != nil {
 		return putResult{}, err
 	}
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return putResult{}, err

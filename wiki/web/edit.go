@@ -28,6 +28,9 @@ type editData struct {
 	Parts []conflictPart
 	// Error says why the save failed, with the user's text kept.
 	Error string
+	// SignInAgain offers to sign in (in another tab) when the save was
+	// refused for want of a signed-in user.
+	SignInAgain bool
 }
 
 func (s *Server) handleEditForm(w http.ResponseWriter, r *http.Request) error {
@@ -35,7 +38,7 @@ func (s *Server) handleEditForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.canEdit(r); err != nil {
+	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	d := editData{base: s.base(r, "", name), Page: name}
@@ -63,9 +66,6 @@ func (s *Server) handleEditSave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.canEdit(r); err != nil {
-		return err
-	}
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
 	}
@@ -79,6 +79,17 @@ func (s *Server) handleEditSave(w http.ResponseWriter, r *http.Request) error {
 		AuthorMail: strings.TrimSpace(r.PostForm.Get("author_email")),
 	}
 	d.setTitle()
+	if err := s.mayEdit(r, name); err != nil {
+		// Signed out meanwhile, say: the text goes back into the form,
+		// with what to do about it.
+		var de *deniedError
+		if !errors.As(err, &de) {
+			return err
+		}
+		d.Error = de.message(d.Lang)
+		d.SignInAgain = de.status == http.StatusUnauthorized && s.accounts != nil
+		return s.render(w, de.status, "edit", d)
+	}
 	switch r.PostForm.Get("action") {
 	case "preview":
 		doc, err := s.wiki.Preview(r.Context(), []byte(d.Content))
@@ -100,7 +111,7 @@ func (s *Server) handleEditSave(w http.ResponseWriter, r *http.Request) error {
 		Content: []byte(d.Content),
 		Base:    d.Base,
 		Message: d.Message,
-		Author:  wiki.Author{Name: d.AuthorName, Email: d.AuthorMail},
+		Author:  author(r, wiki.Author{Name: d.AuthorName, Email: d.AuthorMail}),
 	})
 	if err != nil {
 		// Whatever went wrong, the user's text goes back into the form.
@@ -142,6 +153,9 @@ func formError(err error) error {
 }
 
 func (s *Server) handlePreview(w http.ResponseWriter, r *http.Request) error {
+	if err := s.mayEdit(r); err != nil {
+		return err
+	}
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
 	}

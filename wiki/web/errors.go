@@ -24,16 +24,26 @@ func statusOf(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, wiki.ErrConflict), errors.Is(err, wiki.ErrNameTaken), errors.Is(err, wiki.ErrStale):
 		return http.StatusConflict
+	case errors.Is(err, wiki.ErrUnauthenticated):
+		return http.StatusUnauthorized
 	case errors.Is(err, wiki.ErrForbidden):
 		return http.StatusForbidden
+	case errors.Is(err, errTooManyAttempts):
+		return http.StatusTooManyRequests
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
+	case errors.Is(err, errMediaType):
+		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusInternalServerError
 }
 
 // errMethod is returned for a method a route does not support.
 var errMethod = errors.New("method not allowed")
+
+// errMediaType is returned for a request body of a type the route does
+// not take.
+var errMediaType = errors.New("unsupported media type")
 
 // publicMessage is the error text shown to the user: the error itself for
 // 4xx (it says what was wrong with the request), and nothing internal for
@@ -43,6 +53,21 @@ func publicMessage(err error, status int) string {
 		return "Er ging iets mis aan onze kant. / Something went wrong on our side."
 	}
 	return err.Error()
+}
+
+// localized is an error that can say itself in the reader's language.
+type localized interface {
+	message(lang string) string
+}
+
+// localMessage is publicMessage in the reader's language where the error
+// has a translation.
+func (s *Server) localMessage(r *http.Request, err error, status int) string {
+	var l localized
+	if status < 500 && errors.As(err, &l) {
+		return l.message(s.chooseLang(r))
+	}
+	return publicMessage(err, status)
 }
 
 // logError logs server-side failures; client errors are not the server's
@@ -59,7 +84,8 @@ func (s *Server) html(h handlerFunc) http.Handler {
 		if err := h(w, r); err != nil {
 			status := statusOf(err)
 			s.logError(r, status, err)
-			s.renderError(w, r, status, publicMessage(err, status))
+			setErrorHeaders(w, r, err, status, false)
+			s.renderError(w, r, status, s.localMessage(r, err, status))
 		}
 	})
 }
@@ -70,6 +96,7 @@ func (s *Server) api(h handlerFunc) http.Handler {
 		if err := h(w, r); err != nil {
 			status := statusOf(err)
 			s.logError(r, status, err)
+			setErrorHeaders(w, r, err, status, true)
 			var ce *wiki.ConflictError
 			if errors.As(err, &ce) {
 				writeJSON(w, status, conflictJSON(ce))

@@ -27,7 +27,7 @@ func (s *Server) handleRenameForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.canEdit(r); err != nil {
+	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	p, err := s.wiki.Page(r.Context(), name, "")
@@ -44,7 +44,7 @@ func (s *Server) handleRename(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.canEdit(r); err != nil {
+	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
@@ -56,15 +56,18 @@ func (s *Server) handleRename(w http.ResponseWriter, r *http.Request) error {
 		AuthorName: strings.TrimSpace(r.PostForm.Get("author_name")), AuthorMail: strings.TrimSpace(r.PostForm.Get("author_email"))}
 	d.Title = d.T("rename-title", name)
 	to, err := wiki.ParseName(d.To)
+	if err == nil {
+		err = s.mayRename(r, name, to, d.UpdateLinks)
+	}
 	var res wiki.RenameResult
 	if err == nil {
 		res, err = s.wiki.Rename(r.Context(), wiki.Rename{From: name, To: to, Base: d.Base, UpdateLinks: d.UpdateLinks,
-			Author: wiki.Author{Name: d.AuthorName, Email: d.AuthorMail}, Message: d.Message})
+			Author: author(r, wiki.Author{Name: d.AuthorName, Email: d.AuthorMail}), Message: d.Message})
 	}
 	if err != nil {
 		status := statusOf(err)
 		s.logError(r, status, err)
-		d.Error = publicMessage(err, status)
+		d.Error = s.localMessage(r, err, status)
 		var ce *wiki.ConflictError
 		if errors.As(err, &ce) && ce.Current != nil {
 			d.Error = d.T("rename-stale", ce.Current.Revision.Author.Name)
@@ -90,7 +93,7 @@ func (s *Server) handleDeleteForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.canEdit(r); err != nil {
+	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	p, err := s.wiki.Page(r.Context(), name, "")
@@ -107,7 +110,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.canEdit(r); err != nil {
+	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
@@ -115,8 +118,8 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := deleteData{base: s.base(r, "", name), Page: name, Base: r.PostForm.Get("base"), Message: r.PostForm.Get("message")}
 	d.Title = d.T("delete-title", name)
-	author := wiki.Author{Name: strings.TrimSpace(r.PostForm.Get("author_name")), Email: strings.TrimSpace(r.PostForm.Get("author_email"))}
-	if _, err := s.wiki.Delete(r.Context(), name, d.Base, author, d.Message); err != nil {
+	by := author(r, wiki.Author{Name: strings.TrimSpace(r.PostForm.Get("author_name")), Email: strings.TrimSpace(r.PostForm.Get("author_email"))})
+	if _, err := s.wiki.Delete(r.Context(), name, d.Base, by, d.Message); err != nil {
 		status := statusOf(err)
 		s.logError(r, status, err)
 		d.Error = publicMessage(err, status)
@@ -138,14 +141,14 @@ func (s *Server) handleRevert(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.canEdit(r); err != nil {
+	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
 	}
-	author := wiki.Author{Name: strings.TrimSpace(r.PostForm.Get("author_name")), Email: strings.TrimSpace(r.PostForm.Get("author_email"))}
-	_, err = s.wiki.Revert(r.Context(), name, r.PostForm.Get("revision"), r.PostForm.Get("base"), author, r.PostForm.Get("message"))
+	by := author(r, wiki.Author{Name: strings.TrimSpace(r.PostForm.Get("author_name")), Email: strings.TrimSpace(r.PostForm.Get("author_email"))})
+	_, err = s.wiki.Revert(r.Context(), name, r.PostForm.Get("revision"), r.PostForm.Get("base"), by, r.PostForm.Get("message"))
 	if err != nil {
 		return err
 	}
@@ -165,7 +168,7 @@ func (s *Server) handleAPIRename(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.canEdit(r); err != nil {
+	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	var body struct {
@@ -181,7 +184,10 @@ func (s *Server) handleAPIRename(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.wiki.Rename(r.Context(), wiki.Rename{From: name, To: to, Base: body.Base, UpdateLinks: body.UpdateLinks, Author: body.Author, Message: body.Message})
+	if err := s.mayRename(r, name, to, body.UpdateLinks); err != nil {
+		return err
+	}
+	res, err := s.wiki.Rename(r.Context(), wiki.Rename{From: name, To: to, Base: body.Base, UpdateLinks: body.UpdateLinks, Author: author(r, body.Author), Message: body.Message})
 	if err != nil {
 		return err
 	}
@@ -201,7 +207,7 @@ func (s *Server) handleAPIRevert(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.canEdit(r); err != nil {
+	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	var body struct {
@@ -221,7 +227,7 @@ func (s *Server) handleAPIRevert(w http.ResponseWriter, r *http.Request) error {
 	} else if !errors.Is(err, wiki.ErrNotFound) {
 		return err
 	}
-	res, err := s.wiki.Revert(r.Context(), name, body.Revision, base, body.Author, body.Message)
+	res, err := s.wiki.Revert(r.Context(), name, body.Revision, base, author(r, body.Author), body.Message)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -90,8 +92,12 @@ func (s *Server) handlePageView(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The plain view of a page is what nearly every request asks for: it
 	// is served from a cache of whole responses, and revalidated by ETag.
-	key := viewKey{version: p.Version, path: r.URL.Path, lang: d.Lang, canEdit: d.CanEdit}
-	etag := key.etag()
+	key := viewKey{version: p.Version, path: r.URL.Path, lang: d.Lang, canEdit: d.CanEdit, who: viewer(d.User, d.IsAdmin)}
+	form := ""
+	if c, err := r.Cookie(csrfCookie); err == nil {
+		form = c.Value
+	}
+	etag := key.etag(form)
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Cache-Control", "no-cache")
 	if r.Header.Get("If-None-Match") == etag {
@@ -100,12 +106,24 @@ func (s *Server) handlePageView(w http.ResponseWriter, r *http.Request) error {
 	}
 	b, ok := s.views.get(key)
 	if !ok {
+		token := d.CSRFToken
+		d.CSRFToken = csrfPlaceholder
 		if b, err = s.execute("view", d); err != nil {
 			return err
 		}
 		s.views.put(key, b)
+		d.CSRFToken = token
 	}
+	b = bytes.ReplaceAll(b, []byte(csrfPlaceholder), []byte(template.HTMLEscapeString(d.CSRFToken)))
 	return writeHTML(w, http.StatusOK, b)
+}
+
+// viewer is what a page view shows of the signed-in user.
+func viewer(u *wiki.User, admin bool) string {
+	if u == nil {
+		return ""
+	}
+	return u.Name + "\x00" + u.Author().Name + "\x00" + strconv.FormatBool(admin)
 }
 
 func (s *Server) handleRaw(w http.ResponseWriter, r *http.Request) error {

@@ -169,8 +169,11 @@ func (p *presence) sweep(now time.Time) {
 //
 // Refused with 400: an invalid page name, a session that is not 8 to 64
 // letters, digits, "-" or "_", a name over 200 characters or with control
-// characters, a base that is not a revision id. A heartbeat gets 403 where
-// editing is switched off.
+// characters, a base that is not a revision id. Both calls need the right
+// to edit the page (401 or 403 otherwise); from a browser signed in with a
+// session cookie they also need the page's CSRF token in X-CSRF-Token. A
+// signed-in editor is shown by their account's name, whatever the body
+// says.
 func (s *Server) registerPresenceRoutes(r *mux.Router) {
 	r.Handle("/presence/{page:.+}", s.api(s.handlePresenceBeat)).Methods(http.MethodPost)
 	r.Handle("/presence/{page:.+}", s.api(s.handlePresenceLeave)).Methods(http.MethodDelete)
@@ -189,7 +192,7 @@ func (s *Server) handlePresenceBeat(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if err := s.canEdit(r); err != nil {
+	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	var body struct {
@@ -201,6 +204,10 @@ func (s *Server) handlePresenceBeat(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	body.Name = strings.TrimSpace(body.Name)
+	if u := currentUser(r); u != nil {
+		// Others see a signed-in editor by their account's name.
+		body.Name = u.Author().Name
+	}
 	if err := checkSession(body.Session); err != nil {
 		return err
 	}
@@ -237,6 +244,9 @@ func (s *Server) handlePresenceBeat(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) handlePresenceLeave(w http.ResponseWriter, r *http.Request) error {
 	name, err := pageName(r)
 	if err != nil {
+		return err
+	}
+	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	session := r.URL.Query().Get("session")

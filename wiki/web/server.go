@@ -4,11 +4,14 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gorilla/mux"
 	"golang.org/x/text/language"
@@ -23,9 +26,28 @@ type Config struct {
 	// Theme holds templates/*.html and static/*; see package themes.
 	Theme fs.FS
 	// AnonymousEdits allows edits without an account, authored by the
-	// name the editor gives. When false, every write is refused (403)
-	// until accounts exist.
+	// name the editor gives. It sets Policy.Edit when that is empty:
+	// wiki.Anyone when true, wiki.Editors when false.
 	AnonymousEdits bool
+	// Policy decides who may read and who may change which page; an
+	// empty Read means wiki.Anyone.
+	Policy wiki.Policy
+	// Accounts, when set, lets people sign in: with a password or a
+	// personal access token (HTTP Basic), a session cookie, or OIDC.
+	// Without it everybody is anonymous.
+	Accounts AccountStore
+	// Key signs the CSRF and sign-in cookies: 32 random bytes that stay
+	// the same between restarts (NewKey makes one), so that open forms
+	// survive a restart. nil uses a new random key.
+	Key []byte
+	// TrustProxy honours X-Forwarded-Proto and X-Forwarded-For: set it
+	// when a reverse proxy that sets them is the only way in.
+	TrustProxy bool
+	// SessionTTL is how long a sign-in lasts; default 12 hours.
+	SessionTTL time.Duration
+	// OIDC, when set, offers single sign-on with an OpenID Connect
+	// provider.
+	OIDC *OIDCConfig
 	// MaxBodyBytes bounds request bodies; default 2 MiB.
 	MaxBodyBytes int64
 	// Logger receives server-side errors; default slog.Default().
@@ -42,13 +64,26 @@ type Server struct {
 	router    *mux.Router
 	templates *templates
 	static    http.Handler
-	anonymous bool
 	maxBody   int64
 	log       *slog.Logger
 	cloneURL  string
 	languages language.Matcher
 	views     *viewCache
 	presence  *presence
+
+	policy     wiki.Policy
+	accounts   AccountStore
+	trustProxy bool
+	sessionTTL time.Duration
+	limiter    *limiter
+	csrf       csrfProtection
+	oidc       *oidcClient
+	cookies    *cookieCodec
+
+	// setupToken is the one-time secret of the first-admin link, "" when
+	// there is none (any more).
+	setupMu    sync.Mutex
+	setupToken string
 }
 
 // New builds a Server; it fails if the theme's templates do not parse.
@@ -58,6 +93,31 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Policy.Read == "" {
+		cfg.Policy.Read = wiki.Anyone
+	}
+	if cfg.Policy.Edit == "" {
+		cfg.Policy.Edit = wiki.Editors
+		if cfg.AnonymousEdits {
+			cfg.Policy.Edit = wiki.Anyone
+		}
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.Key == nil {
+		k, err := NewKey()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Key = k
+	}
+	if len(cfg.Key) < 32 {
+		return nil, fmt.Errorf("web: the key must be at least 32 bytes, not %d", len(cfg.Key))
+	}
+	if cfg.OIDC != nil && cfg.Accounts == nil {
+		return nil, fmt.Errorf("web: single sign-on needs an account store")
 	}
 	tmpl, err := loadTemplates(cfg.Theme)
 	if err != nil {
@@ -71,13 +131,25 @@ func New(cfg Config) (*Server, error) {
 		wiki:      cfg.Wiki,
 		templates: tmpl,
 		static:    http.StripPrefix("/-/static/", http.FileServerFS(staticFS)),
-		anonymous: cfg.AnonymousEdits,
 		maxBody:   cfg.MaxBodyBytes,
 		log:       cfg.Logger,
 		cloneURL:  cfg.CloneURL,
 		languages: newLanguageMatcher(),
 		views:     newViewCache(1000),
 		presence:  newPresence(nil),
+
+		policy:     cfg.Policy,
+		accounts:   cfg.Accounts,
+		trustProxy: cfg.TrustProxy,
+		sessionTTL: cfg.SessionTTL,
+		limiter:    newLimiter(nil),
+		cookies:    newCookieCodec(cfg.Key),
+	}
+	if cfg.OIDC != nil {
+		s.oidc = newOIDCClient(*cfg.OIDC)
+	}
+	if err := s.prepareSetup(context.Background()); err != nil {
+		return nil, err
 	}
 	r := mux.NewRouter()
 	// Names are validated by the handlers after decoding. Cleaning would
@@ -87,6 +159,7 @@ func New(cfg Config) (*Server, error) {
 		r.PathPrefix("/wiki.git/").Handler(cfg.Git)
 	}
 	s.registerAPIRoutes(r.PathPrefix("/-/api/").Subrouter())
+	s.registerAccountRoutes(r)
 	s.registerActionRoutes(r)
 	s.registerPageRoutes(r)
 	r.NotFoundHandler = s.html(func(w http.ResponseWriter, r *http.Request) error {
@@ -96,25 +169,75 @@ func New(cfg Config) (*Server, error) {
 		return fmt.Errorf("%s %s: %w", r.Method, r.URL.Path, errMethod)
 	})
 	s.router = r
+	s.csrf = s.newCSRF(cfg.Key, r)
 	return s, nil
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. Before routing it resolves who the
+// request comes from, applies the read policy to everything but what it
+// takes to sign in, and runs the CSRF check.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	setSecurityHeaders(w.Header())
+	https := s.isHTTPS(r)
+	setSecurityHeaders(w.Header(), https)
+	if r.ContentLength > s.maxBody {
+		// Refused before the CSRF check would read (and cut off) a form.
+		s.fail(w, r, &http.MaxBytesError{Limit: s.maxBody})
+		return
+	}
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+	}
+	id, err := s.identify(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	r = withIdentity(r, id)
+	if err := checkAPIMediaType(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !publicPath(r.URL.Path) {
+		if err := s.mayRead(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if needsCSRF(r) {
+		s.csrf.serve(w, r, https)
+		return
 	}
 	s.router.ServeHTTP(w, r)
 }
 
+// fail answers an error found before routing, in the form the client
+// expects: JSON for the API, plain text with a Basic challenge for git, a
+// themed page for the rest.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch p := r.URL.Path; {
+	case strings.HasPrefix(p, "/-/api/"):
+		s.api(func(http.ResponseWriter, *http.Request) error { return err }).ServeHTTP(w, r)
+	case strings.HasPrefix(p, "/wiki.git/"):
+		status := statusOf(err)
+		s.logError(r, status, err)
+		setErrorHeaders(w, r, err, status, true)
+		http.Error(w, publicMessage(err, status), status)
+	default:
+		s.html(func(http.ResponseWriter, *http.Request) error { return err }).ServeHTTP(w, r)
+	}
+}
+
 // setSecurityHeaders sets headers that keep page content from running
 // script or being framed, whatever the sanitiser misses.
-func setSecurityHeaders(h http.Header) {
+func setSecurityHeaders(h http.Header, https bool) {
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+	if https {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
 }
 
 func (s *Server) registerActionRoutes(r *mux.Router) {
@@ -180,21 +303,10 @@ func (s *Server) handleLanguage(w http.ResponseWriter, r *http.Request) {
 	back := r.URL.Query().Get("back")
 	// Only local paths, so that the switch cannot be used to send a user
 	// to another site.
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.Contains(back, "\\") {
-		back = "/"
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	http.Redirect(w, r, localPath(back), http.StatusSeeOther)
 }
 
 // pageName parses the {page} route variable.
 func pageName(r *http.Request) (wiki.Name, error) {
 	return wiki.ParseName(mux.Vars(r)["page"])
-}
-
-// canEdit reports whether writes are allowed for this request.
-func (s *Server) canEdit(r *http.Request) error {
-	if !s.anonymous {
-		return fmt.Errorf("%w: editing is switched off (start the wiki with -anonymous-edits to allow it)", wiki.ErrForbidden)
-	}
-	return nil
 }

@@ -88,6 +88,10 @@ func (tw *testWiki) do(method, path, contentType, body string, header ...string)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
+	if method == http.MethodPost && contentType == "application/x-www-form-urlencoded" {
+		// A browser's form carries the CSRF token of the page it is on.
+		tw.addCSRF(req)
+	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -704,5 +708,20 @@ func TestMergedSaveSaysWithWhom(t *testing.T) {
 	res, _ := tw.put(name, "Regel een van Anna\nRegel twee via API\nRegel drie\n", tw.historyLast(name, 1), "Carla")
 	if res.code != 200 || !res.merged {
 		t.Fatalf("API merge: %+v", res)
+	}
+}
+
+// TestLanguageSwitchStaysOnSite: the back parameter cannot send a user to
+// another site, whatever browsers strip from URLs.
+func TestLanguageSwitchStaysOnSite(t *testing.T) {
+	tw := newTestWiki(t)
+	for _, back := range []string{"//evil.example/", "/%09/evil.example", "/%0a/evil.example", "/\\evil.example", "https://evil.example/", "/%0c/evil.example"} {
+		_, _, hdr := tw.do("GET", "/-/lang/en?back="+back, "", "")
+		if hdr.Get("Location") != "/" {
+			t.Errorf("back=%s redirects to %q", back, hdr.Get("Location"))
+		}
+	}
+	if _, _, hdr := tw.do("GET", "/-/lang/en?back=/Home", "", ""); hdr.Get("Location") != "/Home" {
+		t.Errorf("a local back path is not kept: %q", hdr.Get("Location"))
 	}
 }

@@ -22,7 +22,8 @@ type templates struct {
 
 // pageTemplates are the theme's page templates; each defines "content"
 // (and may define "title") inside layout.html.
-var pageTemplates = []string{"view", "missing", "edit", "history", "diff", "recent", "pages", "error", "rename", "delete", "blame"}
+var pageTemplates = []string{"view", "missing", "edit", "history", "diff", "recent", "pages", "error", "rename", "delete", "blame",
+	"login", "account", "setup", "admin"}
 
 func loadTemplates(theme fs.FS) (*templates, error) {
 	funcs := template.FuncMap{
@@ -107,6 +108,17 @@ type base struct {
 	CanEdit bool
 	// CloneURL is the git address of the wiki, "" to hide it.
 	CloneURL string
+	// User is the signed-in user, nil for an anonymous visitor.
+	User *wiki.User
+	// Accounts is true when people can sign in at all.
+	Accounts bool
+	// IsAdmin shows the link to account management.
+	IsAdmin bool
+	// LoginURL signs in and comes back to this page.
+	LoginURL string
+	// CSRFToken goes into every form that changes something (field
+	// csrf_token) and, for editor.js, into a meta element.
+	CSRFToken string
 }
 
 // T translates a message key into the page's language.
@@ -126,13 +138,23 @@ func (b base) Date(t time.Time) string {
 }
 
 func (s *Server) base(r *http.Request, title string, name wiki.Name) base {
+	u := currentUser(r)
+	login := "/-/login"
+	if p := returnPath(r); !strings.HasPrefix(p, "/-/login") && !strings.HasPrefix(p, "/-/setup") && !strings.HasPrefix(p, "/-/oidc/") {
+		login = loginURL(p)
+	}
 	return base{
-		Lang:     s.chooseLang(r),
-		Title:    title,
-		Name:     name,
-		Path:     r.URL.RequestURI(),
-		CanEdit:  s.canEdit(r) == nil,
-		CloneURL: s.cloneURL,
+		Lang:      s.chooseLang(r),
+		Title:     title,
+		Name:      name,
+		Path:      r.URL.RequestURI(),
+		CanEdit:   s.policy.CanEdit(u, name),
+		CloneURL:  s.cloneURL,
+		User:      u,
+		Accounts:  s.accounts != nil,
+		IsAdmin:   s.accounts != nil && s.policy.CanAdmin(u),
+		LoginURL:  login,
+		CSRFToken: csrfToken(r),
 	}
 }
 
@@ -170,10 +192,13 @@ type errorData struct {
 	base
 	Status  int
 	Message string
+	// SignIn is set on 401 pages: signing in may help.
+	SignIn bool
 }
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	d := errorData{base: s.base(r, "", ""), Status: status, Message: msg}
+	d := errorData{base: s.base(r, "", ""), Status: status, Message: msg,
+		SignIn: status == http.StatusUnauthorized && s.accounts != nil && currentUser(r) == nil}
 	d.Title = d.T(fmt.Sprintf("error-%d", status))
 	if err := s.render(w, status, "error", d); err != nil {
 		s.log.Error("render error page", "err", err)

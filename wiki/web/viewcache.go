@@ -17,11 +17,17 @@ type viewKey struct {
 	path    string
 	lang    string
 	canEdit bool
+	// who is the signed-in user as the layout shows them, "" for anonymous
+	// visitors (who all share one entry).
+	who string
 }
 
-// etag is a strong validator for the response the key identifies.
-func (k viewKey) etag() string {
-	h := sha256.Sum256([]byte(k.version + "\x00" + k.path + "\x00" + k.lang + "\x00" + strconv.FormatBool(k.canEdit)))
+// etag is a strong validator for the response the key identifies. The
+// cached body holds a placeholder for the CSRF token; form is the
+// requester's CSRF cookie, so that a browser whose cookie changed does not
+// keep a page with a token that no longer fits.
+func (k viewKey) etag(form string) string {
+	h := sha256.Sum256([]byte(k.version + "\x00" + k.path + "\x00" + k.lang + "\x00" + strconv.FormatBool(k.canEdit) + "\x00" + k.who + "\x00" + form))
 	return `"` + hex.EncodeToString(h[:12]) + `"`
 }
 

@@ -280,6 +280,11 @@
     }
   }
 
+  // Presence calls carry the page's CSRF token: the session cookie alone
+  // does not prove that this page sent them.
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrfToken = csrfMeta ? csrfMeta.getAttribute('content') : '';
+
   var timer = 0;
   var busy = false;
   function beat() {
@@ -292,7 +297,7 @@
     var name = nameField ? nameField.value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim().slice(0, 200) : '';
     fetch(presenceURL, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrfToken },
       credentials: 'same-origin',
       cache: 'no-store',
       body: JSON.stringify({ session: session, name: name, base: baseField.value })
@@ -321,7 +326,7 @@
     clearTimeout(timer);
     try {
       fetch(presenceURL + '?session=' + encodeURIComponent(session), {
-        method: 'DELETE', credentials: 'same-origin', keepalive: true
+        method: 'DELETE', credentials: 'same-origin', keepalive: true, headers: { 'X-CSRF-Token': csrfToken }
       }).catch(function () {});
     } catch (e) {
       // the heartbeat expires by itself

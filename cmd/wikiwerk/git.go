@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/wikiwerk/wikiwerk/storage"
+	"github.com/wikiwerk/wikiwerk/storage/githttp"
+	"github.com/wikiwerk/wikiwerk/wiki"
+)
+
+// gitPrefix is where the content repository is served to git clients.
+const gitPrefix = "/wiki.git/"
+
+// gitHandler serves the content repository over git's smart HTTP protocol.
+func (m *Main) gitHandler(repo *storage.Repo) *githttp.Handler {
+	return githttp.New(githttp.Config{
+		Repo:      repo,
+		Authorize: m.gitAccess,
+		Logger:    m.log,
+	})
+}
+
+// gitAccess decides who may use git, by the web's policy: clone and fetch
+// need the right to read, push the right to edit. Git clients sign in with
+// HTTP Basic (a user name with a password or a personal access token);
+// without credentials they are anonymous, and a refusal for that reason
+// makes git ask for them.
+func (m *Main) gitAccess(r *http.Request, a githttp.Access) error {
+	u, err := m.site.GitUser(r)
+	if err == nil {
+		err = m.site.AuthorizeGit(r, u, a == githttp.Write)
+	}
+	if errors.Is(err, wiki.ErrUnauthenticated) {
+		return fmt.Errorf("%w: %v", githttp.ErrUnauthorized, err)
+	}
+	return err
+}
+
+// withGit sends git's requests straight to the git handler. The web server
+// limits request bodies to a size meant for pages and forms, which a push
+// with attachments exceeds; githttp applies its own limits.
+func withGit(site, git http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, gitPrefix) {
+			git.ServeHTTP(w, r)
+			return
+		}
+		site.ServeHTTP(w, r)
+	})
+}
+
+// cloneURL is the address shown for git clone: the listening address, with
+// a loopback name when listening on all interfaces.
+func cloneURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + strings.TrimSuffix(gitPrefix, "/")
+}
+
+// startHousekeeping packs the repository in the background until the
+// returned function is called; that function waits for it to stop, so that
+// the repository can then be closed.
+func startHousekeeping(ctx context.Context, repo *storage.Repo, opt storage.HousekeepingOptions) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		repo.Housekeep(ctx, opt)
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// gitAs runs git as a named user and returns its combined output and error.
+func gitAs(t *testing.T, dir string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+home, "GIT_CONFIG_GLOBAL="+filepath.Join(home, "cfg"),
+		"GIT_TERMINAL_PROMPT=0", "LC_ALL=C",
+		"GIT_AUTHOR_NAME=Greet Git", "GIT_AUTHOR_EMAIL=greet@example.nl",
+		"GIT_COMMITTER_NAME=Greet Git", "GIT_COMMITTER_EMAIL=greet@example.nl")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestGitOverHTTP runs the binary and uses it with stock git: clone from
+// the address the wiki shows, push a page, see it in the wiki with its
+// author; without anonymous edits the push is refused and cloning still
+// works.
+func TestGitOverHTTP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	bin := buildBinary(t)
+	data := t.TempDir()
+	srv := start(t, bin, "serve", "-addr", "127.0.0.1:0", "-data", data, "-anonymous-edits=true")
+	remote := srv.url + "/wiki.git"
+	if _, page := get(t, srv.url+"/Home"); !strings.Contains(page, remote) {
+		t.Errorf("the front page does not show the clone address %s", remote)
+	}
+	work := t.TempDir()
+	if out, err := gitAs(t, work, "clone", remote, "wiki"); err != nil {
+		t.Fatalf("clone: %v\n%s", err, out)
+	}
+	clone := filepath.Join(work, "wiki")
+	if err := os.WriteFile(filepath.Join(clone, "Uit git.md"), []byte("# Uit git\n\nGeduwd.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gitAs(t, clone, "add", ".")
+	gitAs(t, clone, "commit", "-m", "Pagina uit git")
+	if out, err := gitAs(t, clone, "push", "origin", "main"); err != nil {
+		t.Fatalf("push: %v\n%s", err, out)
+	}
+	code, body := get(t, srv.url+"/-/api/pages/Uit%20git")
+	var page struct {
+		Content string
+		Author  struct{ Name, Email string }
+	}
+	if err := json.Unmarshal([]byte(body), &page); code != 200 || err != nil {
+		t.Fatalf("pushed page: %d %s", code, body)
+	}
+	if page.Author.Name != "Greet Git" || !strings.Contains(page.Content, "Geduwd") {
+		t.Errorf("pushed page = %+v", page)
+	}
+	srv.stop(t)
+
+	srv = start(t, bin, "serve", "-addr", "127.0.0.1:0", "-data", data, "-anonymous-edits=false")
+	remote = srv.url + "/wiki.git"
+	gitAs(t, clone, "remote", "set-url", "origin", remote)
+	if out, err := gitAs(t, clone, "pull", "--ff-only"); err != nil {
+		t.Fatalf("pull without anonymous edits: %v\n%s", err, out)
+	}
+	os.WriteFile(filepath.Join(clone, "Uit git.md"), []byte("Anders.\n"), 0o644)
+	gitAs(t, clone, "commit", "-am", "Nog een")
+	out, err := gitAs(t, clone, "push", "origin", "main")
+	// Refused for want of an account: git asks for a user name, which it
+	// cannot here.
+	if err == nil || !strings.Contains(out, "could not read Username") {
+		t.Errorf("push without anonymous edits: %v\n%s", err, out)
+	}
+	srv.stop(t)
+	if out, err := gitAs(t, filepath.Join(data, "content.git"), "fsck", "--strict", "--no-dangling"); err != nil || out != "" {
+		t.Errorf("git fsck --strict: %v\n%s", err, out)
+	}
+}

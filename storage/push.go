@@ -1,0 +1,483 @@
+package storage
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+	gitstorage "github.com/go-git/go-git/v5/storage"
+
+	"github.com/wikiwerk/wikiwerk/wiki"
+)
+
+// PushLimits bound what a push may contain. The zero value means the
+// defaults.
+type PushLimits struct {
+	// MaxPackBytes bounds the pack as sent over the wire; default 256 MiB.
+	MaxPackBytes int64
+	// MaxFileBytes bounds each file that is not a page (an attachment);
+	// default 10 MiB.
+	MaxFileBytes int64
+	// MaxPageBytes bounds each page (.md file); default 1 MiB, as for
+	// pages saved on the web.
+	MaxPageBytes int64
+}
+
+func (l PushLimits) withDefaults() PushLimits {
+	if l.MaxPackBytes <= 0 {
+		l.MaxPackBytes = 256 << 20
+	}
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = 10 << 20
+	}
+	if l.MaxPageBytes <= 0 {
+		l.MaxPageBytes = 1 << 20
+	}
+	return l
+}
+
+// RefUpdate is one command of a push: move ref Name from Old to New (zero
+// Old creates the ref, zero New deletes it).
+type RefUpdate struct {
+	Name     plumbing.ReferenceName
+	Old, New plumbing.Hash
+}
+
+// PushRejection says why a push, or one ref update of it, was refused.
+type PushRejection struct {
+	// Reason is short, for git's report: git shows it as
+	// "! [remote rejected] main -> main (Reason)".
+	Reason string
+	// Message explains to the person pushing what happened and what to do,
+	// in one or more lines.
+	Message string
+}
+
+func (e *PushRejection) Error() string { return e.Reason + ": " + e.Message }
+
+// errStale refuses an update whose old id is not the branch's head.
+var errStale = &PushRejection{
+	Reason: "fetch first",
+	Message: "the wiki changed since you last fetched (someone saved a page).\n" +
+		"Run 'git pull' to bring in those changes, then push again.",
+}
+
+// PushResult is the outcome of ReceivePack.
+type PushResult struct {
+	// UnpackErr is set when the pack could not be read; then no ref was
+	// updated.
+	UnpackErr error
+	// Refs holds for each update, in order, nil if the ref was updated
+	// or the error (a *PushRejection when it is the pusher's to fix).
+	Refs []error
+	// Commits is the number of new commits on the branch.
+	Commits int
+}
+
+// ReceivePack applies a push: updates, and the pack that carries their
+// objects. Only fast-forwards of the wiki's branch are accepted, and only
+// after every new commit passed the checks of pushChecker. The pushed
+// objects are held in memory until then, so a refused push leaves nothing
+// behind. The old-id check and the update of the branch happen under the
+// lock that web saves take, so the two never overwrite each other.
+func (r *Repo) ReceivePack(ctx context.Context, updates []RefUpdate, pack io.Reader, lim PushLimits) PushResult {
+	lim = lim.withDefaults()
+	res := PushResult{Refs: make([]error, len(updates))}
+	main := -1
+	needPack := false
+	for i, u := range updates {
+		switch {
+		case u.Name != r.branch:
+			res.Refs[i] = reject("only "+r.branch.String(),
+				"the wiki is the branch %q; %q cannot be pushed to it (push to %s instead)", r.branch.Short(), u.Name.String(), r.branch.Short())
+		case u.New.IsZero():
+			res.Refs[i] = reject("deletion not allowed", "the wiki's branch %q cannot be deleted", r.branch.Short())
+		case main >= 0:
+			res.Refs[i] = reject("duplicate", "%q is updated twice", u.Name.String())
+		default:
+			main = i
+		}
+		needPack = needPack || !u.New.IsZero()
+	}
+	if !needPack {
+		return res
+	}
+	spool, err := spoolPack(pack, lim.MaxPackBytes)
+	if spool != nil {
+		defer func() {
+			spool.Close()
+			os.Remove(spool.Name())
+		}()
+	}
+	if err != nil {
+		res.UnpackErr = err
+		return res
+	}
+	if main < 0 {
+		return res
+	}
+	u := updates[main]
+	n, err := r.receive(ctx, u, spool, lim)
+	var rej *PushRejection
+	switch {
+	case errors.As(err, &rej):
+		res.Refs[main] = rej
+	case errors.Is(err, errUnpack):
+		res.UnpackErr = err
+	case err != nil:
+		res.Refs[main] = err
+	default:
+		res.Commits = n
+	}
+	return res
+}
+
+var errUnpack = errors.New("cannot read the pack")
+
+// spoolPack copies the pack to a temporary file, so that reading it from a
+// slow client never holds the repository lock, and so that it can be parsed
+// with seeks instead of in memory. A nil file with a nil error means the
+// push sent no pack.
+func spoolPack(pack io.Reader, limit int64) (*os.File, error) {
+	f, err := os.CreateTemp("", "wikiwerk-push-*.pack")
+	if err != nil {
+		return nil, fmt.Errorf("spool pack: %w", err)
+	}
+	n, err := io.Copy(f, io.LimitReader(pack, limit+1))
+	if err != nil {
+		return f, fmt.Errorf("%w: %v", errUnpack, err)
+	}
+	if n > limit {
+		return f, fmt.Errorf("%w: the push is larger than %s", errUnpack, byteSize(limit))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return f, fmt.Errorf("spool pack: %w", err)
+	}
+	return f, nil
+}
+
+// receive validates and applies one update of the branch; it returns the
+// number of new commits.
+func (r *Repo) receive(ctx context.Context, u RefUpdate, spool *os.File, lim PushLimits) (int, error) {
+	// Trees and commits are held to the file limit too: a tree of a
+	// hundred thousand pages is some 5 MiB.
+	q := newQuarantine(r, max(lim.MaxFileBytes, lim.MaxPageBytes, 16<<20), 4*lim.MaxPackBytes+64<<20)
+	if fi, err := spool.Stat(); err == nil && fi.Size() > 0 {
+		p, err := packfile.NewParserWithStorage(packfile.NewScanner(spool), q)
+		if err != nil {
+			return 0, fmt.Errorf("%w: %v", errUnpack, err)
+		}
+		if _, err := p.Parse(); err != nil {
+			if errors.Is(err, errPackTooBig) {
+				return 0, reject("push too large", "the push holds %v", err)
+			}
+			return 0, fmt.Errorf("%w: %v", errUnpack, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	c := &pushChecker{r: r, q: q, lim: lim, seen: map[plumbing.Hash]bool{}, checked: map[string]bool{}}
+	commits, err := c.newCommits(u.Old, u.New)
+	if err != nil {
+		return 0, err
+	}
+	for _, cm := range commits {
+		if err := c.checkCommit(cm); err != nil {
+			return 0, err
+		}
+	}
+	if err := r.checkFoldedNames(q, u); err != nil {
+		return 0, err
+	}
+	// Pack the new objects before taking the lock: only moving the
+	// finished files into place happens under it.
+	staged, err := r.stagePack(q, c.fresh)
+	if err != nil {
+		return 0, err
+	}
+	defer staged.discard()
+	r.gitMu.Lock()
+	defer r.gitMu.Unlock()
+	head, err := r.headLocked()
+	if err != nil {
+		return 0, err
+	}
+	if head != u.Old {
+		return 0, errStale
+	}
+	if err := staged.installLocked(); err != nil {
+		return 0, err
+	}
+	var oldRef *plumbing.Reference
+	if !u.Old.IsZero() {
+		oldRef = plumbing.NewHashReference(r.branch, u.Old)
+	}
+	if err := r.st.CheckAndSetReference(plumbing.NewHashReference(r.branch, u.New), oldRef); err != nil {
+		staged.uninstallLocked()
+		if errors.Is(err, gitstorage.ErrReferenceHasChanged) {
+			return 0, errStale
+		}
+		return 0, fmt.Errorf("update %s: %w", r.branch, err)
+	}
+	// From here on the push is in: the index follows the branch at once,
+	// so history and page views show it.
+	if err := r.syncLocked(); err != nil {
+		return len(commits), fmt.Errorf("index the push: %w", err)
+	}
+	return len(commits), nil
+}
+
+// checkFoldedNames refuses a push that leaves two pages whose names differ
+// only by letter case: they would collide in a clone on macOS or Windows.
+func (r *Repo) checkFoldedNames(q *quarantine, u RefUpdate) error {
+	snap := r.snap.Load()
+	if snap.Head != u.Old.String() && !(u.Old.IsZero() && snap.Head == "") {
+		return errStale
+	}
+	folded := make(map[string]wiki.Name, len(snap.Folded))
+	for k, v := range snap.Folded {
+		folded[k] = v
+	}
+	var oldTree plumbing.Hash
+	if !u.Old.IsZero() {
+		c, err := object.GetCommit(q, u.Old)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", u.Old, err)
+		}
+		oldTree = c.TreeHash
+	}
+	nc, err := object.GetCommit(q, u.New)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", u.New, err)
+	}
+	var added []wiki.Name
+	err = diffTreesIn(q, oldTree, nc.TreeHash, "", func(p string, old, new plumbing.Hash) {
+		n, ok := wiki.ParsePath(p)
+		if !ok {
+			return
+		}
+		switch {
+		case new.IsZero():
+			if folded[n.Fold()] == n {
+				delete(folded, n.Fold())
+			}
+		case old.IsZero():
+			added = append(added, n)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for _, n := range added {
+		if other, ok := folded[n.Fold()]; ok && other != n {
+			return reject("name taken", "page %q differs from the page %q only in letter case; the two would be one file on Windows and macOS.\n%s", n, other, renameAdvice)
+		}
+		folded[n.Fold()] = n
+	}
+	return nil
+}
+
+// stagedPack is a pack of pushed objects, written to the repository's
+// pack folder under temporary names (which git and go-git ignore) and not
+// yet part of the repository.
+type stagedPack struct {
+	r               *Repo
+	packTmp, idxTmp string
+	sum             plumbing.Hash
+	// created is set when installLocked created the final files.
+	created bool
+}
+
+// stagePack writes objects into a pack and its index.
+func (r *Repo) stagePack(q storer.EncodedObjectStorer, objects []plumbing.Hash) (*stagedPack, error) {
+	s := &stagedPack{r: r}
+	if len(objects) == 0 {
+		return s, nil
+	}
+	err := s.write(func(w io.Writer) error {
+		// The objects are all in memory; a window of 10 finds deltas
+		// between versions that came together.
+		_, err := packfile.NewEncoder(w, q, false).Encode(objects, 10)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stage pack: %w", err)
+	}
+	return s, nil
+}
+
+// write writes a pack with fill, then its index, to temporary files. On
+// failure it removes them.
+func (s *stagedPack) write(fill func(io.Writer) error) (err error) {
+	defer func() {
+		if err != nil {
+			s.discard()
+		}
+	}()
+	fs := s.r.st.Filesystem()
+	pf, err := fs.TempFile("objects/pack", "tmp_pack_")
+	if err != nil {
+		return err
+	}
+	s.packTmp = pf.Name()
+	defer pf.Close()
+	bw := bufio.NewWriterSize(pf, 256<<10)
+	if err := fill(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if _, err := pf.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	// Indexing parses the pack as git's index-pack would, so a pack we
+	// wrote wrongly fails here and never reaches the repository.
+	w := new(idxfile.Writer)
+	p, err := packfile.NewParser(packfile.NewScanner(pf), w)
+	if err != nil {
+		return err
+	}
+	if s.sum, err = p.Parse(); err != nil {
+		return err
+	}
+	idx, err := w.Index()
+	if err != nil {
+		return err
+	}
+	xf, err := fs.TempFile("objects/pack", "tmp_idx_")
+	if err != nil {
+		return err
+	}
+	s.idxTmp = xf.Name()
+	if _, err := idxfile.NewEncoder(xf).Encode(idx); err != nil {
+		xf.Close()
+		return err
+	}
+	return xf.Close()
+}
+
+// installLocked moves the pack into place, the pack before its index as
+// git does, and has go-git read the indexes again. Callers hold gitMu.
+func (s *stagedPack) installLocked() error {
+	if s.packTmp == "" {
+		return nil
+	}
+	fs := s.r.st.Filesystem()
+	if _, err := fs.Stat(idxPath(s.sum)); err == nil {
+		return nil // the same objects are already there
+	}
+	if err := fs.Rename(s.packTmp, packPath(s.sum)); err != nil {
+		return fmt.Errorf("install pack: %w", err)
+	}
+	s.packTmp = ""
+	if err := fs.Rename(s.idxTmp, idxPath(s.sum)); err != nil {
+		fs.Remove(packPath(s.sum))
+		return fmt.Errorf("install pack: %w", err)
+	}
+	s.idxTmp = ""
+	s.created = true
+	s.r.st.Reindex()
+	return nil
+}
+
+// uninstallLocked takes back a pack installed for an update that failed.
+func (s *stagedPack) uninstallLocked() {
+	if !s.created {
+		return
+	}
+	fs := s.r.st.Filesystem()
+	fs.Remove(idxPath(s.sum))
+	fs.Remove(packPath(s.sum))
+	s.created = false
+	s.r.st.Reindex()
+}
+
+// discard removes what is left of the temporary files.
+func (s *stagedPack) discard() {
+	fs := s.r.st.Filesystem()
+	for _, p := range []string{s.packTmp, s.idxTmp} {
+		if p != "" {
+			fs.Remove(p)
+		}
+	}
+}
+
+// diffTreesIn calls fn for each file that differs between trees a and b
+// (zero is the empty tree), reading from s.
+func diffTreesIn(s interface {
+	EncodedObject(plumbing.ObjectType, plumbing.Hash) (plumbing.EncodedObject, error)
+}, a, b plumbing.Hash, prefix string, fn func(path string, old, new plumbing.Hash)) error {
+	if a == b {
+		return nil
+	}
+	entries := func(h plumbing.Hash) (map[string]object.TreeEntry, error) {
+		m := map[string]object.TreeEntry{}
+		if h.IsZero() {
+			return m, nil
+		}
+		o, err := s.EncodedObject(plumbing.TreeObject, h)
+		if err != nil {
+			return nil, fmt.Errorf("read tree %s: %w", h, err)
+		}
+		t := &object.Tree{}
+		if err := t.Decode(o); err != nil {
+			return nil, fmt.Errorf("read tree %s: %w", h, err)
+		}
+		for _, e := range t.Entries {
+			m[e.Name] = e
+		}
+		return m, nil
+	}
+	ea, err := entries(a)
+	if err != nil {
+		return err
+	}
+	eb, err := entries(b)
+	if err != nil {
+		return err
+	}
+	side := func(e object.TreeEntry) (dir, file plumbing.Hash) {
+		switch {
+		case e.Mode == filemode.Dir:
+			return e.Hash, plumbing.ZeroHash
+		case e.Mode.IsFile():
+			return plumbing.ZeroHash, e.Hash
+		}
+		return plumbing.ZeroHash, plumbing.ZeroHash
+	}
+	names := map[string]bool{}
+	for n := range ea {
+		names[n] = true
+	}
+	for n := range eb {
+		names[n] = true
+	}
+	for n := range names {
+		oa, ob := ea[n], eb[n]
+		if oa.Hash == ob.Hash && oa.Mode == ob.Mode {
+			continue
+		}
+		da, fa := side(oa)
+		db, fb := side(ob)
+		if da != db {
+			if err := diffTreesIn(s, da, db, prefix+n+"/", fn); err != nil {
+				return err
+			}
+		}
+		if fa != fb {
+			fn(prefix+n, fa, fb)
+		}
+	}
+	return nil
+}

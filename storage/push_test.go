@@ -1,0 +1,408 @@
+package storage_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/wikiwerk/wikiwerk/storage"
+	"github.com/wikiwerk/wikiwerk/wiki"
+)
+
+// These tests drive the push and fetch methods directly, with packs made
+// by the git CLI; storage/githttp tests them end to end over HTTP.
+
+func pushRepo(t *testing.T) (*storage.Repo, string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := filepath.Join(t.TempDir(), "content.git")
+	r, err := storage.Init(dir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, dir
+}
+
+// gitIO runs git in dir with stdin and returns stdout.
+func gitIO(t *testing.T, dir string, stdin []byte, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+home, "GIT_CONFIG_GLOBAL="+filepath.Join(home, "cfg"),
+		"GIT_AUTHOR_NAME=Pia Pusher", "GIT_AUTHOR_EMAIL=pia@example.nl",
+		"GIT_COMMITTER_NAME=Pia Pusher", "GIT_COMMITTER_EMAIL=pia@example.nl")
+	cmd.Stdin = bytes.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, errb.String())
+	}
+	return out.Bytes()
+}
+
+func gitText(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	return strings.TrimSpace(string(gitIO(t, dir, nil, args...)))
+}
+
+func commitText(t *testing.T, r *storage.Repo, name, content string) string {
+	t.Helper()
+	n := wiki.MustParseName(name)
+	base := ""
+	if p, err := r.ReadPage(context.Background(), n, ""); err == nil {
+		base = p.Revision.ID
+	}
+	res, err := r.Commit(context.Background(), wiki.Commit{
+		Author:  wiki.Author{Name: "Willem Web", Email: "willem@example.nl"},
+		Message: "Edit " + name,
+		Changes: []wiki.Change{{Name: n, Content: []byte(content), Base: base}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Revision
+}
+
+func headOf(t *testing.T, r *storage.Repo) plumbing.Hash {
+	t.Helper()
+	_, h, err := r.Branch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// packFor makes a pack of the objects in clone that new has and old lacks.
+func packFor(t *testing.T, clone, new, old string) []byte {
+	t.Helper()
+	return gitIO(t, clone, []byte(new+"\n^"+old+"\n"), "pack-objects", "--stdout", "--revs", "--thin", "-q")
+}
+
+func objectList(t *testing.T, dir string) string {
+	t.Helper()
+	var files []string
+	filepath.Walk(filepath.Join(dir, "objects"), func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	return strings.Join(files, "\n")
+}
+
+func rejection(t *testing.T, res storage.PushResult) *storage.PushRejection {
+	t.Helper()
+	if res.UnpackErr != nil {
+		t.Fatalf("unpack: %v", res.UnpackErr)
+	}
+	var rej *storage.PushRejection
+	if !errors.As(res.Refs[0], &rej) {
+		t.Fatalf("push result %v, want a rejection", res.Refs[0])
+	}
+	return rej
+}
+
+// TestReceivePackChecksOldUnderTheLock: an update whose old id is no
+// longer main's head (a web save came in between) is refused, and so is
+// one that does not build on main.
+func TestReceivePackChecksOldUnderTheLock(t *testing.T) {
+	r, dir := pushRepo(t)
+	h1 := commitText(t, r, "Home", "Welkom.\n")
+	work := t.TempDir()
+	gitIO(t, work, nil, "clone", "-q", dir, "kopie")
+	clone := filepath.Join(work, "kopie")
+	os.WriteFile(filepath.Join(clone, "Home.md"), []byte("Offline.\n"), 0o644)
+	gitIO(t, clone, nil, "commit", "-qam", "Offline")
+	c := gitText(t, clone, "rev-parse", "HEAD")
+	pack := packFor(t, clone, c, h1)
+
+	h2 := commitText(t, r, "Andere", "Op het web.\n")
+	before := objectList(t, dir)
+	main := plumbing.NewBranchReferenceName("main")
+	res := r.ReceivePack(context.Background(), []storage.RefUpdate{{Name: main, Old: plumbing.NewHash(h1), New: plumbing.NewHash(c)}}, bytes.NewReader(pack), storage.PushLimits{})
+	if rej := rejection(t, res); rej.Reason != "fetch first" {
+		t.Errorf("stale old: %v", rej)
+	}
+	res = r.ReceivePack(context.Background(), []storage.RefUpdate{{Name: main, Old: plumbing.NewHash(h2), New: plumbing.NewHash(c)}}, bytes.NewReader(pack), storage.PushLimits{})
+	if rej := rejection(t, res); rej.Reason != "non-fast-forward" {
+		t.Errorf("not a descendant: %v", rej)
+	}
+	if h := headOf(t, r); h.String() != h2 {
+		t.Errorf("main moved to %s", h)
+	}
+	if after := objectList(t, dir); after != before {
+		t.Errorf("refused pushes left objects:\n%s\nwas\n%s", after, before)
+	}
+}
+
+// hashObject writes a raw object with git hash-object --literally, which
+// skips git's own checks, as a hostile client could.
+func hashObject(t *testing.T, dir, typ string, data []byte) string {
+	t.Helper()
+	return strings.TrimSpace(string(gitIO(t, dir, data, "hash-object", "-t", typ, "-w", "--stdin", "--literally")))
+}
+
+func rawTree(entries ...string) []byte {
+	// entries: mode, name, hex id, ...
+	var b bytes.Buffer
+	for i := 0; i+2 < len(entries); i += 3 {
+		id, _ := hex.DecodeString(entries[i+2])
+		fmt.Fprintf(&b, "%s %s\x00", entries[i], entries[i+1])
+		b.Write(id)
+	}
+	return b.Bytes()
+}
+
+// TestReceivePackChecksObjects refuses commits and trees that git fsck
+// --strict would refuse, even though the client's git let them through.
+func TestReceivePackChecksObjects(t *testing.T) {
+	r, dir := pushRepo(t)
+	h1 := commitText(t, r, "Home", "Welkom.\n")
+	work := t.TempDir()
+	gitIO(t, work, nil, "clone", "-q", dir, "kopie")
+	clone := filepath.Join(work, "kopie")
+	blob := hashObject(t, clone, "blob", []byte("tekst\n"))
+	goodTree := hashObject(t, clone, "tree", rawTree("100644", "Home.md", blob))
+	commit := func(tree, author string) string {
+		return hashObject(t, clone, "commit", []byte(fmt.Sprintf("tree %s\nparent %s\nauthor %s\ncommitter Pia <pia@example.nl> 1700000000 +0100\n\nbericht\n", tree, h1, author)))
+	}
+	sub := hashObject(t, clone, "tree", rawTree("100644", "a.md", blob))
+	cases := []struct {
+		name, commit, want string
+	}{
+		{"no author name", commit(goodTree, "<pia@example.nl> 1700000000 +0100"), "no space before the e-mail"},
+		{"empty author name", commit(goodTree, " <pia@example.nl> 1700000000 +0100"), "no name"},
+		{"bad date", commit(goodTree, "Pia <pia@example.nl> 01700000000 +0100"), "bad date"},
+		{"bad zone", commit(goodTree, "Pia <pia@example.nl> 1700000000 +01"), "bad time zone"},
+		{"zero-padded mode", commit(hashObject(t, clone, "tree", rawTree("100644", "Home.md", blob, "040000", "map", sub)), "Pia <p@x> 1 +0000"), "040000"},
+		{"unsorted tree", commit(hashObject(t, clone, "tree", rawTree("100644", "b.md", blob, "100644", "a.md", blob)), "Pia <p@x> 1 +0000"), "not sorted"},
+		{"duplicate entry", commit(hashObject(t, clone, "tree", rawTree("100644", "a.md", blob, "100644", "a.md", blob)), "Pia <p@x> 1 +0000"), "duplicate entry"},
+		{"dot git", commit(hashObject(t, clone, "tree", rawTree("100644", "Home.md", blob, "40000", ".git", sub)), "Pia <p@x> 1 +0000"), `".git"`},
+	}
+	main := plumbing.NewBranchReferenceName("main")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pack := packFor(t, clone, c.commit, h1)
+			res := r.ReceivePack(context.Background(), []storage.RefUpdate{{Name: main, Old: plumbing.NewHash(h1), New: plumbing.NewHash(c.commit)}}, bytes.NewReader(pack), storage.PushLimits{})
+			if rej := rejection(t, res); !strings.Contains(rej.Message, c.want) {
+				t.Errorf("rejection %q does not mention %q", rej.Message, c.want)
+			}
+			if h := headOf(t, r); h.String() != h1 {
+				t.Errorf("main moved")
+			}
+		})
+	}
+	// A truncated pack is an unpack error.
+	good := commit(goodTree, "Pia <pia@example.nl> 1700000000 +0100")
+	pack := packFor(t, clone, good, h1)
+	res := r.ReceivePack(context.Background(), []storage.RefUpdate{{Name: main, Old: plumbing.NewHash(h1), New: plumbing.NewHash(good)}}, bytes.NewReader(pack[:len(pack)-30]), storage.PushLimits{})
+	if res.UnpackErr == nil {
+		t.Error("truncated pack accepted")
+	}
+	// The same commit, whole, goes in.
+	res = r.ReceivePack(context.Background(), []storage.RefUpdate{{Name: main, Old: plumbing.NewHash(h1), New: plumbing.NewHash(good)}}, bytes.NewReader(pack), storage.PushLimits{})
+	if res.UnpackErr != nil || res.Refs[0] != nil || res.Commits != 1 {
+		t.Fatalf("good push: %+v", res)
+	}
+	if p, err := r.ReadPage(context.Background(), wiki.MustParseName("Home"), ""); err != nil || string(p.Content) != "tekst\n" {
+		t.Errorf("page after push: %v, %v", p, err)
+	}
+	gitIO(t, dir, nil, "fsck", "--strict", "--no-dangling")
+}
+
+func countObjectsV(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for _, line := range strings.Split(gitText(t, dir, "count-objects", "-v"), "\n") {
+		k, v, _ := strings.Cut(line, ": ")
+		m[k] = v
+	}
+	return m
+}
+
+// TestHousekeeping packs loose objects and consolidates packs while saves
+// go on, and leaves a repository that git fsck --strict finds clean, with
+// every revision readable.
+func TestHousekeeping(t *testing.T) {
+	r, dir := pushRepo(t)
+	ctx := context.Background()
+	var revs []string
+	for i := range 60 {
+		revs = append(revs, commitText(t, r, fmt.Sprintf("Map%d/Pagina", i%4), fmt.Sprintf("Versie %d.\n", i)))
+	}
+	if c := countObjectsV(t, dir); c["count"] == "0" {
+		t.Fatalf("no loose objects before packing: %v", c)
+	}
+	done := make(chan struct{})
+	go func() {
+		// Saves carry on meanwhile.
+		defer close(done)
+		for i := range 30 {
+			commitText(t, r, "Tijdens", fmt.Sprintf("Versie %d.\n", i))
+		}
+	}()
+	for range 3 {
+		if _, err := r.PackLooseObjects(ctx); err != nil {
+			t.Fatal(err)
+		}
+		commitText(t, r, "Tussendoor", "x "+fmt.Sprint(len(revs))+"\n")
+		revs = append(revs, commitText(t, r, "Tussendoor", "y\n"))
+	}
+	<-done
+	if _, err := r.PackLooseObjects(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := countObjectsV(t, dir); c["count"] != "0" || c["packs"] == "1" {
+		t.Fatalf("after packing: %v", c)
+	}
+	gitIO(t, dir, nil, "fsck", "--strict", "--no-dangling")
+
+	n, err := r.ConsolidatePacks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := countObjectsV(t, dir); c["packs"] != "1" || c["count"] != "0" {
+		t.Fatalf("after consolidating %d packs: %v", n, c)
+	}
+	gitIO(t, dir, nil, "fsck", "--strict", "--no-dangling")
+	for i, rev := range revs[:60] {
+		p, err := r.ReadPage(ctx, wiki.MustParseName(fmt.Sprintf("Map%d/Pagina", i%4)), rev)
+		if err != nil || string(p.Content) != fmt.Sprintf("Versie %d.\n", i) {
+			t.Fatalf("revision %d after repacking: %v %v", i, p, err)
+		}
+	}
+}
+
+// TestFetchPackIsValid checks prepared packs with git index-pack: a full
+// clone and a thin incremental fetch, with and without ofs-delta, from a
+// packed repository with loose objects on top, and a fetch that goes on
+// while housekeeping consolidates the packs it reads.
+func TestFetchPackIsValid(t *testing.T) {
+	r, dir := pushRepo(t)
+	ctx := context.Background()
+	for i := range 40 {
+		commitText(t, r, fmt.Sprintf("Map%d/Pagina %d", i%3, i%7), strings.Repeat(fmt.Sprintf("regel %d\n", i), 50))
+	}
+	if _, err := r.PackLooseObjects(ctx); err != nil {
+		t.Fatal(err)
+	}
+	old := headOf(t, r)
+	for i := range 5 {
+		commitText(t, r, fmt.Sprintf("Map%d/Pagina %d", i%3, i%7), strings.Repeat(fmt.Sprintf("nieuw %d\n", i), 50))
+	}
+	if _, err := r.PackLooseObjects(ctx); err != nil {
+		t.Fatal(err)
+	}
+	commitText(t, r, "Los", "nog niet ingepakt\n")
+	new := headOf(t, r)
+
+	receive := func(t *testing.T, req storage.FetchRequest, into string) {
+		t.Helper()
+		p, err := r.PreparePack(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if _, err := p.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		p.Close()
+		sum := sha1.Sum(buf.Bytes()[:buf.Len()-20])
+		if !bytes.Equal(sum[:], buf.Bytes()[buf.Len()-20:]) {
+			t.Fatal("bad pack checksum")
+		}
+		gitIO(t, into, buf.Bytes(), "index-pack", "--stdin", "--fix-thin", "--strict")
+		gitIO(t, into, nil, "update-ref", "refs/heads/main", new.String())
+		gitIO(t, into, nil, "fsck", "--strict", "--no-dangling")
+	}
+	for _, ofs := range []bool{true, false} {
+		t.Run(fmt.Sprintf("clone ofs=%v", ofs), func(t *testing.T) {
+			into := filepath.Join(t.TempDir(), "x.git")
+			gitIO(t, filepath.Dir(into), nil, "init", "-q", "--bare", into)
+			receive(t, storage.FetchRequest{Wants: []plumbing.Hash{new}, OfsDelta: ofs}, into)
+		})
+		t.Run(fmt.Sprintf("thin fetch ofs=%v", ofs), func(t *testing.T) {
+			work := t.TempDir()
+			gitIO(t, work, nil, "clone", "-q", "--bare", dir, "x.git")
+			into := filepath.Join(work, "x.git")
+			gitIO(t, into, nil, "update-ref", "refs/heads/main", old.String())
+			gitIO(t, into, nil, "reflog", "expire", "--expire=now", "--all")
+			gitIO(t, into, nil, "gc", "-q", "--prune=now")
+			receive(t, storage.FetchRequest{Wants: []plumbing.Hash{new}, Haves: []plumbing.Hash{old}, OfsDelta: ofs, ThinPack: true}, into)
+		})
+	}
+
+	// A fetch in flight keeps its packs: consolidation leaves them for
+	// later, and the pack still streams.
+	p, err := r.PreparePack(ctx, storage.FetchRequest{Wants: []plumbing.Hash{new}, OfsDelta: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.PackLooseObjects(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.ConsolidatePacks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := countObjectsV(t, dir); c["packs"] == "1" {
+		t.Error("packs were deleted under a fetch")
+	}
+	var buf bytes.Buffer
+	if _, err := p.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	into := filepath.Join(t.TempDir(), "y.git")
+	gitIO(t, filepath.Dir(into), nil, "init", "-q", "--bare", into)
+	gitIO(t, into, buf.Bytes(), "index-pack", "--stdin", "--strict")
+	if _, err := r.ConsolidatePacks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := countObjectsV(t, dir); c["packs"] != "1" {
+		t.Errorf("after the fetch, consolidation left %s packs", c["packs"])
+	}
+	gitIO(t, dir, nil, "fsck", "--strict", "--no-dangling")
+}
+
+// TestHousekeepLoop runs the background loop hard while saves go on, then
+// stops it: nothing is lost and the repository stays valid.
+func TestHousekeepLoop(t *testing.T) {
+	r, dir := pushRepo(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Housekeep(ctx, storage.HousekeepingOptions{Every: 5 * time.Millisecond, MinLoose: 1, MaxPacks: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	}()
+	var revs []string
+	for i := range 40 {
+		revs = append(revs, commitText(t, r, fmt.Sprintf("Pagina %d", i%5), fmt.Sprintf("versie %d\n", i)))
+		time.Sleep(2 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	for i, rev := range revs {
+		p, err := r.ReadPage(context.Background(), wiki.MustParseName(fmt.Sprintf("Pagina %d", i%5)), rev)
+		if err != nil || string(p.Content) != fmt.Sprintf("versie %d\n", i) {
+			t.Fatalf("revision %d: %v %v", i, p, err)
+		}
+	}
+	gitIO(t, dir, nil, "fsck", "--strict", "--no-dangling")
+}
