@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -30,6 +31,11 @@ type PushLimits struct {
 	// MaxPageBytes bounds each page (.md file); default 1 MiB, as for
 	// pages saved on the web.
 	MaxPageBytes int64
+	// MayChange, when set, is asked whether the pusher may change the
+	// given paths (every file any new commit adds, changes or deletes);
+	// an error refuses the push, its text shown to the pusher. This is
+	// how protected folders stay protected from git.
+	MayChange func(paths []string) error
 }
 
 func (l PushLimits) withDefaults() PushLimits {
@@ -194,6 +200,15 @@ func (r *Repo) receive(ctx context.Context, u RefUpdate, spool *os.File, lim Pus
 	for _, cm := range commits {
 		if err := c.checkCommit(cm); err != nil {
 			return 0, err
+		}
+	}
+	if lim.MayChange != nil {
+		paths, err := changedPaths(q, commits)
+		if err != nil {
+			return 0, err
+		}
+		if err := lim.MayChange(paths); err != nil {
+			return 0, reject("not allowed", "%v", err)
 		}
 	}
 	if err := r.checkFoldedNames(q, u); err != nil {
@@ -480,4 +495,44 @@ func diffTreesIn(s interface {
 		}
 	}
 	return nil
+}
+
+// changedPaths lists, sorted, every path that one of the commits added,
+// changed or deleted relative to its first parent: a protected page
+// changed and changed back in one push was still changed.
+func changedPaths(q *quarantine, commits []*object.Commit) ([]string, error) {
+	seen := map[string]bool{}
+	for _, cm := range commits {
+		tree, err := object.GetTree(q, cm.TreeHash)
+		if err != nil {
+			return nil, fmt.Errorf("read tree of %s: %w", cm.Hash, err)
+		}
+		parentTree := &object.Tree{}
+		if len(cm.ParentHashes) > 0 {
+			p, err := object.GetCommit(q, cm.ParentHashes[0])
+			if err != nil {
+				return nil, fmt.Errorf("read parent of %s: %w", cm.Hash, err)
+			}
+			if parentTree, err = object.GetTree(q, p.TreeHash); err != nil {
+				return nil, fmt.Errorf("read tree of %s: %w", p.Hash, err)
+			}
+		}
+		changes, err := object.DiffTree(parentTree, tree)
+		if err != nil {
+			return nil, fmt.Errorf("compare %s with its parent: %w", cm.Hash, err)
+		}
+		for _, ch := range changes {
+			for _, name := range []string{ch.From.Name, ch.To.Name} {
+				if name != "" {
+					seen[name] = true
+				}
+			}
+		}
+	}
+	paths := make([]string, 0, len(seen))
+	for p := range seen {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths, nil
 }

@@ -22,6 +22,7 @@ func (m *Main) gitHandler(repo *storage.Repo) *githttp.Handler {
 	return githttp.New(githttp.Config{
 		Repo:      repo,
 		Authorize: m.gitAccess,
+		MayChange: m.gitMayChange,
 		Logger:    m.log,
 	})
 }
@@ -40,6 +41,16 @@ func (m *Main) gitAccess(r *http.Request, a githttp.Access) error {
 		return fmt.Errorf("%w: %v", githttp.ErrUnauthorized, err)
 	}
 	return err
+}
+
+// gitMayChange applies the per-page rules (protected folders) to the
+// files a push changes.
+func (m *Main) gitMayChange(r *http.Request, paths []string) error {
+	u, err := m.site.GitUser(r)
+	if err != nil {
+		return err
+	}
+	return m.site.AuthorizePush(r, u, paths)
 }
 
 // withGit sends git's requests straight to the git handler. The web server

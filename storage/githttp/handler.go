@@ -60,6 +60,10 @@ type Config struct {
 	Authorize func(r *http.Request, a Access) error
 	// Limits bound what a push may contain.
 	Limits storage.PushLimits
+	// MayChange, when set, decides whether the pusher may change the
+	// paths a push touches (after Authorize allowed writing at all), for
+	// rules per folder; an error refuses the push with its text.
+	MayChange func(r *http.Request, paths []string) error
 	// MaxRequestBytes bounds a fetch request (wants and haves); default
 	// 16 MiB.
 	MaxRequestBytes int64
@@ -73,6 +77,7 @@ type Config struct {
 type Handler struct {
 	repo      *storage.Repo
 	authorize func(*http.Request, Access) error
+	mayChange func(*http.Request, []string) error
 	limits    storage.PushLimits
 	maxReq    int64
 	log       *slog.Logger
@@ -94,7 +99,7 @@ func New(cfg Config) *Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Handler{repo: cfg.Repo, authorize: cfg.Authorize, limits: cfg.Limits, maxReq: cfg.MaxRequestBytes, log: cfg.Logger}
+	return &Handler{repo: cfg.Repo, authorize: cfg.Authorize, mayChange: cfg.MayChange, limits: cfg.Limits, maxReq: cfg.MaxRequestBytes, log: cfg.Logger}
 }
 
 // ServeHTTP implements http.Handler.

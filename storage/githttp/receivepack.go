@@ -76,7 +76,11 @@ func (h *Handler) handleReceivePack(w http.ResponseWriter, r *http.Request) erro
 		return nil
 	}
 	// The pack follows the commands; pr has buffered its beginning.
-	res := h.repo.ReceivePack(r.Context(), req.updates, pr.r, h.limits)
+	lim := h.limits
+	if h.mayChange != nil {
+		lim.MayChange = func(paths []string) error { return h.mayChange(r, paths) }
+	}
+	res := h.repo.ReceivePack(r.Context(), req.updates, pr.r, lim)
 	for i, err := range res.Refs {
 		var rej *storage.PushRejection
 		if err != nil && !errors.As(err, &rej) {

@@ -510,10 +510,9 @@ func (s *Server) GitUser(r *http.Request) (*wiki.User, error) {
 // user name and password or token) or wiki.ErrForbidden, with a message
 // for the person at the terminal.
 //
-// The git handler asks before the pushed commits arrive, so it cannot
-// say which pages a push changes. Until it checks them with
-// AuthorizePush, a push needs the right to change every protected page
-// and folder as well: otherwise an editor could change Beleid/ by git.
+// The git handler asks this before the pushed commits arrive; once they
+// have, it checks the files they change with AuthorizePush, so that
+// protected folders stay protected from git too.
 func (s *Server) AuthorizeGit(r *http.Request, u *wiki.User, push bool) error {
 	r = withIdentity(r, identity{user: u, via: authBasic})
 	if err := s.mayRead(r); err != nil {
@@ -522,11 +521,7 @@ func (s *Server) AuthorizeGit(r *http.Request, u *wiki.User, push bool) error {
 	if !push {
 		return nil
 	}
-	pages := []wiki.Name{""}
-	for _, rule := range s.policy.Protected {
-		pages = append(pages, rule.Prefix)
-	}
-	return s.mayEdit(r, pages...)
+	return s.mayEdit(r, "")
 }
 
 // AuthorizePush decides whether u may push commits that change the files

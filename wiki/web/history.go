@@ -276,7 +276,7 @@ func (s *Server) handleRecentFeed(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	site := absoluteBase(r)
+	site := s.absoluteBase(r)
 	lang := s.chooseLang(r)
 	title := "wikiwerk: " + translate(lang, "recent")
 	if f.Folder != "" {
@@ -313,7 +313,7 @@ func (s *Server) handleHistoryFeed(w http.ResponseWriter, r *http.Request) error
 	for i, h := range hist {
 		revs[i] = h.Revision
 	}
-	site := absoluteBase(r)
+	site := s.absoluteBase(r)
 	title := "wikiwerk: " + translate(s.chooseLang(r), "history-of", name)
 	return writeFeed(w, title, site+"/-/history/"+name.EscapedPath(), site+r.URL.RequestURI(), revs, func(rev wiki.Revision) string {
 		kind := wiki.Modified
@@ -370,10 +370,10 @@ func writeFeed(w http.ResponseWriter, title, home, self string, revs []wiki.Revi
 }
 
 // absoluteBase is the scheme and host the request came in on, for the
-// absolute links a feed needs.
-func absoluteBase(r *http.Request) string {
+// absolute links a feed needs (X-Forwarded-Proto only from a trusted proxy).
+func (s *Server) absoluteBase(r *http.Request) string {
 	scheme := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+	if s.isHTTPS(r) {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host

@@ -54,7 +54,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Git, when set, serves the content repository under /wiki.git/.
 	Git http.Handler
-	// CloneURL is shown to users as the address to clone; "" hides it.
+	// CloneURL, when set, shows users the address to clone. The address
+	// shown is built from the request (host and scheme as the browser
+	// used them, so it is right behind a reverse proxy); this value is
+	// its fallback when the request has no Host.
 	CloneURL string
 }
 

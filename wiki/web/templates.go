@@ -149,7 +149,7 @@ func (s *Server) base(r *http.Request, title string, name wiki.Name) base {
 		Name:      name,
 		Path:      r.URL.RequestURI(),
 		CanEdit:   s.policy.CanEdit(u, name),
-		CloneURL:  s.cloneURL,
+		CloneURL:  s.cloneURLFor(r),
 		User:      u,
 		Accounts:  s.accounts != nil,
 		IsAdmin:   s.accounts != nil && s.policy.CanAdmin(u),
@@ -204,4 +204,12 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 		s.log.Error("render error page", "err", err)
 		http.Error(w, msg, status)
 	}
+}
+
+// cloneURLFor is the git address as the user reaches the wiki.
+func (s *Server) cloneURLFor(r *http.Request) string {
+	if s.cloneURL == "" || r.Host == "" {
+		return s.cloneURL
+	}
+	return s.absoluteBase(r) + "/wiki.git"
 }
