@@ -9,16 +9,23 @@ import (
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
-// index is the in-memory view of main's first-parent history that serves
-// every read: which commits changed which path, and which files are at head.
-// It is what keeps page history off go-git's path-filtered Log, which diffs
-// whole trees per commit on every request.
+// index is the in-memory view of main's history that serves every read:
+// which commits changed which path, and which files are at head. It is
+// what keeps page history off go-git's path-filtered Log, which diffs whole
+// trees per commit on every request.
+//
+// The chain holds every commit reachable from main, parents before
+// children, in the order they arrived: commits are only ever appended as
+// main moves forward (by saves and pushes). A merge is recorded as
+// changing only the paths where it differs from all its parents, as git
+// log does: a change that came in through either side of a merge is
+// credited to the commit that made it, not to whoever merged.
 //
 // The index is only extended by the holder of Repo.gitMu, under Repo.mu;
 // readers hold Repo.mu for reading.
 type index struct {
-	// chain is main's first-parent chain, oldest first; a commit's position
-	// in it is its sequence number.
+	// chain holds the commits, parents before children; a commit's
+	// position in it is its sequence number.
 	chain []*wiki.Revision
 	// seq maps a commit id on the chain to its position.
 	seq map[plumbing.Hash]int32
@@ -35,11 +42,12 @@ type index struct {
 	pathNames map[string]string
 }
 
-// pathChange records that the commit at seq changed a path, leaving blob
-// there; a zero blob means the commit deleted it.
+// pathChange records that the commit at seq changed a path from old (its
+// first parent's version; zero when it added the path) to blob (zero when
+// it deleted it).
 type pathChange struct {
-	seq  int32
-	blob plumbing.Hash
+	seq       int32
+	blob, old plumbing.Hash
 }
 
 // rename records that the commit at seq created a path from the content
@@ -76,8 +84,8 @@ type fileChange struct {
 	kind wiki.ChangeKind
 }
 
-// add appends a commit whose parent is the current head, with the files it
-// changed.
+// add appends a commit, whose parents are already in the index, with the
+// files it changed. The files at head are kept by applyHead.
 func (x *index) add(rev *wiki.Revision, id plumbing.Hash, changes []fileChange) {
 	s := int32(len(x.chain))
 	x.chain = append(x.chain, rev)
@@ -95,7 +103,15 @@ func (x *index) add(rev *wiki.Revision, id plumbing.Hash, changes []fileChange) 
 	}
 	for i, c := range changes {
 		rev.Changes[i] = wiki.FileChange{Path: c.path, Kind: c.kind}
-		x.paths[c.path] = append(x.paths[c.path], pathChange{seq: s, blob: c.blob})
+		x.paths[c.path] = append(x.paths[c.path], pathChange{seq: s, blob: c.blob, old: c.old})
+	}
+	x.findRenames(s, changes)
+}
+
+// applyHead brings the files at head up to date with the difference
+// between the old and the new head's trees.
+func (x *index) applyHead(changes []fileChange) {
+	for _, c := range changes {
 		if c.blob.IsZero() {
 			delete(x.files, c.path)
 		} else {
@@ -105,7 +121,6 @@ func (x *index) add(rev *wiki.Revision, id plumbing.Hash, changes []fileChange) 
 			x.namesVersion++
 		}
 	}
-	x.findRenames(s, changes)
 }
 
 // findRenames records renames in one commit's changes: a file added with
@@ -138,14 +153,26 @@ func (x *index) findRenames(s int32, changes []fileChange) {
 	}
 }
 
-// at returns the last change to path at or before seq s, if any.
-func (x *index) at(path string, s int32) (pathChange, bool) {
+// changeWith returns the latest change to path at or before seq s that
+// left blob there: the revision a version of the page came from.
+func (x *index) changeWith(path string, s int32, blob plumbing.Hash) (pathChange, bool) {
 	changes := x.paths[path]
-	i := sort.Search(len(changes), func(i int) bool { return changes[i].seq > s })
-	if i == 0 {
-		return pathChange{}, false
+	for i := sort.Search(len(changes), func(i int) bool { return changes[i].seq > s }) - 1; i >= 0; i-- {
+		if changes[i].blob == blob {
+			return changes[i], true
+		}
 	}
-	return changes[i-1], true
+	return pathChange{}, false
+}
+
+// changeAt returns path's change in the commit at seq s, if any.
+func (x *index) changeAt(path string, s int32) (pathChange, bool) {
+	changes := x.paths[path]
+	i := sort.Search(len(changes), func(i int) bool { return changes[i].seq >= s })
+	if i < len(changes) && changes[i].seq == s {
+		return changes[i], true
+	}
+	return pathChange{}, false
 }
 
 // lastRevision returns the id of the last commit that changed path at head.
@@ -192,14 +219,12 @@ func (x *index) walkHistory(path string, visit func(seq int32, path string, blob
 		next := ""
 		for ; i > 0; i-- {
 			c := changes[i-1]
-			var prev plumbing.Hash
-			if i > 1 {
-				prev = changes[i-2].blob
-			}
+			prev := c.old
 			from, renamed := x.renamedAt(path, c.seq)
 			if renamed {
-				if old, ok := x.at(from, c.seq-1); ok {
-					prev = old.blob
+				// The old name's content before the rename.
+				if old, ok := x.changeAt(from, c.seq); ok {
+					prev = old.old
 				}
 			}
 			if !visit(c.seq, path, c.blob, prev) {

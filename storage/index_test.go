@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/wikiwerk/wikiwerk/storage"
@@ -53,6 +54,13 @@ func TestIndexFileSurvivesRestart(t *testing.T) {
 	defer r2.Close()
 	if r2.IndexProblem != nil {
 		t.Fatalf("index file not used: %v", r2.IndexProblem)
+	}
+	snap, _ := r2.Snapshot(ctx)
+	if len(snap.Pages) != 31 {
+		t.Fatalf("after restart the wiki has %d pages, want 31", len(snap.Pages))
+	}
+	if p, err := r2.ReadPage(ctx, "Ander 7", ""); err != nil || string(p.Content) != "x\n" {
+		t.Fatalf("a page after restart: %v", err)
 	}
 	got, _ := r2.History(ctx, "Map/Pagina", wiki.HistoryQuery{Limit: 100})
 	if len(got) != 31 || got[0].Author.Name != "Carla" {
@@ -183,5 +191,72 @@ func TestHistoryFollowsRenames(t *testing.T) {
 	h, _ = r.History(ctx, "Verhuisd", wiki.HistoryQuery{})
 	if len(h) != 5 || h[0].Author.Name != "Carla" || h[4].ID != v1 {
 		t.Fatalf("history after git mv: %d entries", len(h))
+	}
+}
+
+// TestMergesKeepAuthors: a push of "git pull" shape (the pusher's commits
+// are the merge's first parent, the wiki's own the second) must credit
+// every change to the commit that made it, not to the merge.
+func TestMergesKeepAuthors(t *testing.T) {
+	ctx := context.Background()
+	r, dir := newRepo(t)
+	base := save(t, r, anna, "Web", "een\n", "", "create Web")
+	save(t, r, anna, "Offline", "een\n", "", "create Offline")
+
+	work := t.TempDir()
+	git(t, work, "clone", "-q", dir, "w")
+	wd := filepath.Join(work, "w")
+	os.WriteFile(filepath.Join(wd, "Offline.md"), []byte("twee door Carla\n"), 0o644)
+	git(t, wd, "-c", "user.name=Carla", "-c", "user.email=c@example.nl", "commit", "-qam", "offline edit")
+
+	// Meanwhile, on the web.
+	webEdit := save(t, r, bram, "Web", "twee door Bram\n", base, "web edit")
+
+	git(t, wd, "-c", "user.name=Carla", "-c", "user.email=c@example.nl", "pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
+	git(t, wd, "push", "-q", "origin", "main")
+	save(t, r, anna, "Los", "x\n", "", "sync") // the wiki notices the push
+
+	web, _ := r.History(ctx, "Web", wiki.HistoryQuery{})
+	if len(web) != 2 || web[0].ID != webEdit || web[0].Author != bram {
+		t.Fatalf("history of Web: %+v", web)
+	}
+	off, _ := r.History(ctx, "Offline", wiki.HistoryQuery{})
+	if len(off) != 2 || off[0].Author.Name != "Carla" || off[0].Message != "offline edit" {
+		t.Fatalf("history of Offline: %+v", off)
+	}
+	// Each page's current revision is the commit that made its text.
+	snap, _ := r.Snapshot(ctx)
+	if snap.Pages["Web"].Revision != webEdit || snap.Pages["Offline"].Revision != off[0].ID {
+		t.Fatalf("page revisions: %+v", snap.Pages)
+	}
+	// Reading at the pushed side commit gives that commit's text.
+	p, err := r.ReadPage(ctx, "Web", off[0].ID)
+	if err != nil || string(p.Content) != "een\n" || p.Revision.ID != base {
+		t.Fatalf("Web at Carla's commit: %v %+v", err, p)
+	}
+	recent, _ := r.Recent(ctx, wiki.HistoryQuery{Limit: 10})
+	var msgs []string
+	for _, c := range recent {
+		msgs = append(msgs, c.Summary())
+	}
+	if !reflect.DeepEqual(msgs[:2], []string{"sync", "Merge branch 'main' of " + dir}) && !strings.HasPrefix(msgs[1], "Merge") {
+		t.Fatalf("recent: %q", msgs)
+	}
+	fsck(t, dir)
+
+	// The same after a restart from the index file.
+	r.Close()
+	idx := filepath.Join(t.TempDir(), "h.idx")
+	for range 2 {
+		r2, err := storage.Open(dir, storage.Options{IndexPath: idx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		web2, _ := r2.History(ctx, "Web", wiki.HistoryQuery{})
+		snap2, _ := r2.Snapshot(ctx)
+		if len(web2) != 2 || web2[0].ID != webEdit || len(snap2.Pages) != 3 {
+			t.Fatalf("after reopen: %+v, %d pages", web2, len(snap2.Pages))
+		}
+		r2.Close()
 	}
 }

@@ -24,7 +24,7 @@ import (
 // Format, after the magic line: a count of commits, then per commit its id,
 // author (interned), time and zone, message and changed files (paths
 // interned). Integers are varints.
-const indexMagic = "wikiwerk history index v1\n"
+const indexMagic = "wikiwerk history index v2\n"
 
 // saveIndex writes x to path atomically (temporary file, fsync, rename).
 func saveIndex(path string, x *index) error {
@@ -103,15 +103,8 @@ func (x *index) changesOf(s int32) []fileChange {
 	out := make([]fileChange, 0, len(rev.Changes))
 	for _, c := range rev.Changes {
 		fc := fileChange{path: c.Path, kind: c.Kind}
-		list := x.paths[c.Path]
-		for i := len(list) - 1; i >= 0; i-- {
-			if list[i].seq == s {
-				fc.blob = list[i].blob
-				if i > 0 {
-					fc.old = list[i-1].blob
-				}
-				break
-			}
+		if pc, ok := x.changeAt(c.Path, s); ok {
+			fc.blob, fc.old = pc.blob, pc.old
 		}
 		out = append(out, fc)
 	}

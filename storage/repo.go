@@ -157,9 +157,21 @@ func open(st *filesystem.Storage, repo *git.Repository, opt Options) (*Repo, err
 		r.idx = x
 		r.savedLen = len(x.chain)
 	}
-	r.snap.Store(r.idx.snapshot())
 	r.gitMu.Lock()
 	defer r.gitMu.Unlock()
+	if h := r.headHash(); !h.IsZero() {
+		// The file holds history, not the files at its head: read those
+		// from the head's tree (a few reads, whatever the history).
+		files, err := r.treeChangesLocked(plumbing.ZeroHash, h)
+		if err != nil {
+			// The file is from another repository, or its head is gone.
+			r.IndexProblem, r.mustSave = err, true
+			r.idx = newIndex()
+		} else {
+			r.idx.applyHead(files)
+		}
+	}
+	r.snap.Store(r.idx.snapshot())
 	if err := r.syncLocked(); err != nil {
 		return nil, err
 	}
@@ -210,58 +222,134 @@ func (r *Repo) syncLocked() error {
 	if err != nil {
 		return err
 	}
-	if h := r.idx.head(); h != nil && h.ID == head.String() {
+	old := r.headHash()
+	if head == old {
 		return nil
-	}
-	if head.IsZero() && r.idx.head() == nil {
-		return nil
-	}
-	// Walk first parents back from head to a commit we know.
-	var fresh []*object.Commit
-	known := false
-	for h := head; !h.IsZero(); {
-		if _, ok := r.idx.seq[h]; ok {
-			known = h == r.headHash()
-			break
-		}
-		c, err := object.GetCommit(r.st, h)
-		if err != nil {
-			return fmt.Errorf("read commit %s: %w", h, err)
-		}
-		fresh = append(fresh, c)
-		h = plumbing.ZeroHash
-		if len(c.ParentHashes) > 0 {
-			h = c.ParentHashes[0]
-		}
 	}
 	x := r.idx
-	if !known && x.head() != nil {
-		// History was rewritten under us: start over from the root.
-		x = newIndex()
-		r.mustSave = true
-		fresh = fresh[:0]
-		for h := head; !h.IsZero(); {
-			c, err := object.GetCommit(r.st, h)
-			if err != nil {
-				return fmt.Errorf("read commit %s: %w", h, err)
-			}
-			fresh = append(fresh, c)
-			h = plumbing.ZeroHash
-			if len(c.ParentHashes) > 0 {
-				h = c.ParentHashes[0]
-			}
-		}
-	}
-	for i := len(fresh) - 1; i >= 0; i-- {
-		if err := r.indexCommitLocked(x, fresh[i]); err != nil {
+	var fresh []*object.Commit
+	reachedOld := old.IsZero()
+	if !head.IsZero() {
+		if fresh, reachedOld, err = r.newCommitsLocked(x, head, old); err != nil {
 			return err
 		}
 	}
+	if !reachedOld {
+		// main did not move forward from the indexed head: history was
+		// rewritten under us. Start over from the root.
+		x, old = newIndex(), plumbing.ZeroHash
+		r.mustSave = true
+		if fresh, _, err = r.newCommitsLocked(x, head, old); err != nil {
+			return err
+		}
+	}
+	for _, c := range fresh {
+		if err := r.indexCommitLocked(x, c); err != nil {
+			return err
+		}
+	}
+	headChanges, err := r.treeChangesLocked(old, head)
+	if err != nil {
+		return err
+	}
 	r.mu.Lock()
+	x.applyHead(headChanges)
 	r.idx = x
 	r.mu.Unlock()
 	r.snap.Store(x.snapshot())
 	return nil
+}
+
+// newCommitsLocked returns the commits reachable from head that x does not
+// hold, parents before children, and whether the walk met old (the
+// indexed head), which tells a fast-forward from a rewrite. Only the new
+// part of the graph is read: the walk stops at commits x knows.
+func (r *Repo) newCommitsLocked(x *index, head, old plumbing.Hash) ([]*object.Commit, bool, error) {
+	seen := map[plumbing.Hash]bool{}
+	reachedOld := false
+	visit := func(h plumbing.Hash) (*object.Commit, error) {
+		if _, known := x.seq[h]; known {
+			reachedOld = reachedOld || h == old
+			return nil, nil
+		}
+		if seen[h] {
+			return nil, nil
+		}
+		seen[h] = true
+		c, err := object.GetCommit(r.st, h)
+		if err != nil {
+			return nil, fmt.Errorf("read commit %s: %w", h, err)
+		}
+		return c, nil
+	}
+	type frame struct {
+		c    *object.Commit
+		next int // the parent to visit next
+	}
+	var order []*object.Commit
+	c, err := visit(head)
+	if err != nil || c == nil {
+		return nil, reachedOld, err
+	}
+	// Depth-first, iteratively (a history is deeper than any stack), and
+	// emitted after the parents: a topological order.
+	stack := []frame{{c: c}}
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		if top.next < len(top.c.ParentHashes) {
+			p := top.c.ParentHashes[top.next]
+			top.next++
+			pc, err := visit(p)
+			if err != nil {
+				return nil, false, err
+			}
+			if pc != nil {
+				stack = append(stack, frame{c: pc})
+			}
+			continue
+		}
+		order = append(order, top.c)
+		stack = stack[:len(stack)-1]
+	}
+	return order, reachedOld, nil
+}
+
+// treeChangesLocked lists the files that differ between the trees of two
+// commits (zero for none).
+func (r *Repo) treeChangesLocked(from, to plumbing.Hash) ([]fileChange, error) {
+	tree := func(h plumbing.Hash) (plumbing.Hash, error) {
+		if h.IsZero() {
+			return plumbing.ZeroHash, nil
+		}
+		c, err := object.GetCommit(r.st, h)
+		if err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("read commit %s: %w", h, err)
+		}
+		return c.TreeHash, nil
+	}
+	a, err := tree(from)
+	if err != nil {
+		return nil, err
+	}
+	b, err := tree(to)
+	if err != nil {
+		return nil, err
+	}
+	var changes []fileChange
+	err = r.diffTrees(a, b, "", func(path string, old, new plumbing.Hash) {
+		changes = append(changes, fileChange{path: path, blob: new, old: old, kind: changeKind(old, new)})
+	})
+	return changes, err
+}
+
+func changeKind(old, new plumbing.Hash) wiki.ChangeKind {
+	switch {
+	case old.IsZero():
+		return wiki.Added
+	case new.IsZero():
+		return wiki.Deleted
+	}
+	return wiki.Modified
 }
 
 // headHash is the id of the indexed head, zero if none.
@@ -272,8 +360,10 @@ func (r *Repo) headHash() plumbing.Hash {
 	return plumbing.ZeroHash
 }
 
-// indexCommitLocked adds commit c, whose first parent is x's head, to x.
-// When x is the live index the change is made under mu.
+// indexCommitLocked adds commit c, whose parents x already holds, to x.
+// A commit's changes are those against its first parent; a merge keeps
+// only the paths where it differs from every parent, so that a change
+// brought in by the other side stays credited to the commit that made it.
 func (r *Repo) indexCommitLocked(x *index, c *object.Commit) error {
 	var parentTree plumbing.Hash
 	rev := revisionOf(c)
@@ -286,17 +376,15 @@ func (r *Repo) indexCommitLocked(x *index, c *object.Commit) error {
 	}
 	var changes []fileChange
 	err := r.diffTrees(parentTree, c.TreeHash, "", func(path string, old, new plumbing.Hash) {
-		kind := wiki.Modified
-		switch {
-		case old.IsZero():
-			kind = wiki.Added
-		case new.IsZero():
-			kind = wiki.Deleted
-		}
-		changes = append(changes, fileChange{path: path, blob: new, old: old, kind: kind})
+		changes = append(changes, fileChange{path: path, blob: new, old: old, kind: changeKind(old, new)})
 	})
 	if err != nil {
 		return fmt.Errorf("index commit %s: %w", c.Hash, err)
+	}
+	if len(c.ParentHashes) > 1 && len(changes) > 0 {
+		if changes, err = r.mergeOwnChangesLocked(c, changes); err != nil {
+			return err
+		}
 	}
 	if x == r.idx {
 		r.mu.Lock()
@@ -304,6 +392,41 @@ func (r *Repo) indexCommitLocked(x *index, c *object.Commit) error {
 	}
 	x.add(rev, c.Hash, changes)
 	return nil
+}
+
+// mergeOwnChangesLocked keeps the changes of a merge (against its first
+// parent) where the merge also differs from each other parent.
+func (r *Repo) mergeOwnChangesLocked(c *object.Commit, changes []fileChange) ([]fileChange, error) {
+	var others []*object.Tree
+	for _, p := range c.ParentHashes[1:] {
+		pc, err := object.GetCommit(r.st, p)
+		if err != nil {
+			return nil, fmt.Errorf("read parent of %s: %w", c.Hash, err)
+		}
+		t, err := pc.Tree()
+		if err != nil {
+			return nil, fmt.Errorf("read tree of %s: %w", p, err)
+		}
+		others = append(others, t)
+	}
+	kept := changes[:0]
+	for _, ch := range changes {
+		own := true
+		for _, t := range others {
+			var blob plumbing.Hash
+			if e, err := t.FindEntry(ch.path); err == nil && e.Mode.IsFile() {
+				blob = e.Hash
+			}
+			if blob == ch.blob {
+				own = false
+				break
+			}
+		}
+		if own {
+			kept = append(kept, ch)
+		}
+	}
+	return kept, nil
 }
 
 func revisionOf(c *object.Commit) *wiki.Revision {
@@ -411,31 +534,21 @@ func (r *Repo) ReadPage(ctx context.Context, name wiki.Name, at string) (*wiki.P
 		if err != nil {
 			return nil, err
 		}
+		// The tree of the revision says what the page was; history is a
+		// graph, so "the last change before it" in the index need not be
+		// an ancestor.
+		b, c, err := r.readAt(h, path)
+		if err != nil {
+			return nil, fmt.Errorf("page %s at %s: %w", name, at, err)
+		}
+		blob, rev = b, *c
 		r.mu.RLock()
-		s, onChain := r.idx.seq[h]
-		var pc pathChange
-		var found bool
-		if onChain {
-			pc, found = r.idx.at(path, s)
-			if found {
+		if s, ok := r.idx.seq[h]; ok {
+			if pc, ok := r.idx.changeWith(path, s, b); ok {
 				rev = *r.idx.chain[pc.seq]
 			}
 		}
 		r.mu.RUnlock()
-		switch {
-		case onChain && (!found || pc.blob.IsZero()):
-			return nil, fmt.Errorf("page %s at %s: %w", name, at, wiki.ErrNotFound)
-		case onChain:
-			blob = pc.blob
-		default:
-			// A commit off main's first-parent chain (say, the side of a
-			// merge): read its tree directly.
-			b, c, err := r.readOffChain(h, path)
-			if err != nil {
-				return nil, fmt.Errorf("page %s at %s: %w", name, at, err)
-			}
-			blob, rev = b, *c
-		}
 	}
 	content, err := r.readBlob(blob)
 	if err != nil {
@@ -444,7 +557,8 @@ func (r *Repo) ReadPage(ctx context.Context, name wiki.Name, at string) (*wiki.P
 	return &wiki.Page{Name: name, Content: content, Blob: blob.String(), Revision: rev}, nil
 }
 
-func (r *Repo) readOffChain(h plumbing.Hash, path string) (plumbing.Hash, *wiki.Revision, error) {
+// readAt returns the blob of path in commit h, and the commit itself.
+func (r *Repo) readAt(h plumbing.Hash, path string) (plumbing.Hash, *wiki.Revision, error) {
 	r.gitMu.Lock()
 	defer r.gitMu.Unlock()
 	c, err := object.GetCommit(r.st, h)

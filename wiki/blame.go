@@ -49,7 +49,12 @@ func (w *Wiki) Blame(ctx context.Context, name Name) ([]BlameLine, error) {
 	open := len(lines)
 	q := HistoryQuery{Limit: 500}
 	var last *PageRevision
-	for open > 0 {
+	// cur is the version the lines are being traced through. History is a
+	// graph: a revision made on the other side of a merge did not produce
+	// the version being traced and is passed over (its lines then count
+	// for the merge).
+	cur := page.Blob
+	for open > 0 && cur != "" {
 		revs, err := w.store.History(ctx, name, q)
 		if err != nil {
 			return nil, err
@@ -59,7 +64,11 @@ func (w *Wiki) Blame(ctx context.Context, name Name) ([]BlameLine, error) {
 		}
 		for i := range revs {
 			rev := &revs[i]
+			if rev.Blob != cur {
+				continue
+			}
 			last = rev
+			cur = rev.PrevBlob
 			newer, err := w.readText(ctx, rev.Blob)
 			if err != nil {
 				return nil, err
@@ -69,7 +78,7 @@ func (w *Wiki) Blame(ctx context.Context, name Name) ([]BlameLine, error) {
 				return nil, err
 			}
 			open -= attribute(out, pos, rev.Revision, older, newer)
-			if open == 0 {
+			if open == 0 || cur == "" {
 				break
 			}
 		}
