@@ -59,8 +59,8 @@ func (r *Repo) Housekeep(ctx context.Context, opt HousekeepingOptions) {
 	t := time.NewTicker(opt.Every)
 	defer t.Stop()
 	for {
-		// Keeping the clone cache current means no clone has to walk
-		// the whole history while holding the lock.
+		// Keeping the clone cache current means no later clone has to
+		// walk the whole history while holding the lock.
 		if err := r.warmCloneCache(ctx); err != nil && ctx.Err() == nil {
 			opt.Logger.Error("repository housekeeping: clone cache", "err", err)
 		}
@@ -75,13 +75,16 @@ func (r *Repo) Housekeep(ctx context.Context, opt HousekeepingOptions) {
 	}
 }
 
-// warmCloneCache brings the clone cache up to main's head; when it is
-// current this costs nothing.
+// warmCloneCache brings the clone cache, once a clone has made one, up to
+// main's head; when it is current this costs nothing. It does not build a
+// cache that no clone asked for: on a large history that walk holds the
+// lock for seconds and the list costs memory, which every start would pay
+// for a clone that may never come.
 func (r *Repo) warmCloneCache(ctx context.Context) error {
 	r.gitMu.Lock()
 	defer r.gitMu.Unlock()
 	head := r.headHash()
-	if head.IsZero() {
+	if head.IsZero() || r.packs.clone == nil {
 		return nil
 	}
 	ps, err := r.refreshPacksLocked()

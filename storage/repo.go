@@ -36,10 +36,10 @@ import (
 type Options struct {
 	// Branch is the branch that holds the wiki; default "main".
 	Branch string
-	// ObjectCacheBytes bounds go-git's object cache; default 32 MiB.
+	// ObjectCacheBytes bounds go-git's object cache; default 16 MiB.
 	// (go-git's own default is 96 MiB per storage.)
 	ObjectCacheBytes int64
-	// BlobCacheBytes bounds the cache of page contents; default 64 MiB.
+	// BlobCacheBytes bounds the cache of page contents; default 32 MiB.
 	BlobCacheBytes int64
 	// IndexPath is a file, outside the repository, in which the history
 	// index is kept between runs, so that a start only indexes the
@@ -52,10 +52,10 @@ func (o Options) withDefaults() Options {
 		o.Branch = "main"
 	}
 	if o.ObjectCacheBytes <= 0 {
-		o.ObjectCacheBytes = 32 << 20
+		o.ObjectCacheBytes = 16 << 20
 	}
 	if o.BlobCacheBytes <= 0 {
-		o.BlobCacheBytes = 64 << 20
+		o.BlobCacheBytes = 32 << 20
 	}
 	return o
 }

@@ -110,6 +110,8 @@ type Main struct {
 	ThemeDir string
 	// AnonymousEdits allows edits without an account.
 	AnonymousEdits bool
+	// MemoryLimitMiB is the Go runtime's soft memory limit; 0 for none.
+	MemoryLimitMiB int64
 	// authFlags: who may read, protected folders, proxy, single sign-on.
 	authFlags
 
@@ -138,6 +140,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&m.RepoPath, "repo", "", "serve this existing git repository (bare or not) instead of DATA/content.git")
 	fs.StringVar(&m.ThemeDir, "theme", "", "folder whose templates/ and static/ files override the built-in theme")
 	fs.BoolVar(&m.AnonymousEdits, "anonymous-edits", false, "allow edits without an account, under the name the editor gives")
+	fs.Int64Var(&m.MemoryLimitMiB, "memory-limit", 256, "soft memory limit in MiB for the Go runtime (0: none; GOMEMLIMIT, when set, wins)")
 	m.authFlags.register(fs)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -232,6 +235,12 @@ func seed(repo *storage.Repo) error {
 // Run starts the server and blocks until ctx is cancelled, then shuts down
 // gracefully: requests in flight, such as a save, are allowed to finish.
 func (m *Main) Run(ctx context.Context) error {
+	if m.MemoryLimitMiB > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		// The heap's live part is the history index and the caches; the
+		// rest is garbage the collector may leave until the heap doubles.
+		// A soft limit keeps a ten-year wiki within a small VM's memory.
+		debug.SetMemoryLimit(m.MemoryLimitMiB << 20)
+	}
 	repo, err := m.openRepo()
 	if err != nil {
 		return err
