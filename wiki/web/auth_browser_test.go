@@ -1,9 +1,6 @@
 package web_test
 
 import (
-	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -29,36 +26,8 @@ import (
 // Like TestBrowserEditTogether it needs chromium, and is skipped without
 // it except in CI.
 func TestBrowserSignInEditSignOut(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("chromium is needed in CI: %v", err)
-		}
-		t.Skipf("no chromium: %v", err)
-	}
 	aw := newAuthWiki(t, authOptions{})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1100, 1000),
-	)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	browserCtx := startChromium(t, 2*time.Minute)
 	anna := newBrowserTab(t, browserCtx, "Anna")
 	const name = "WMO-loket/Ontwerp"
 	edit := aw.srv.URL + "/-/edit/" + name

@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -54,13 +52,9 @@ import (
 //
 // It needs chromium; without it the test is skipped, except in CI.
 func TestXSSPayloadsRunNoScriptInBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("chromium is needed in CI: %v", err)
-		}
-		t.Skipf("no chromium: %v", err)
-	}
+	// Generous: each page load has its own limit of 20 s, and a busy
+	// machine can make the whole run several times slower.
+	browser := startChromium(t, 8*time.Minute)
 	start := time.Now()
 	tw := newTestWiki(t)
 	noCSP := httptest.NewServer(xssStripCSP(tw.srv.Config.Handler))
@@ -69,7 +63,6 @@ func TestXSSPayloadsRunNoScriptInBrowser(t *testing.T) {
 	t.Cleanup(raw.Close)
 	xssCheckHeaders(t, tw.srv.URL, noCSP.URL)
 
-	browser := xssBrowser(t, chromium)
 	origins := []string{tw.srv.URL, noCSP.URL, raw.URL}
 
 	t.Run("detector", func(t *testing.T) {
@@ -481,38 +474,6 @@ const xssProbe = `(async () => {
 	const nav = performance.getEntriesByType('navigation')[0];
 	return {status: nav ? nav.responseStatus : 0, hook: !!window.__xssHook, hits: window.__xssHits || 0, findings};
 })()`
-
-// xssBrowser starts headless Chromium as TestBrowserEditTogether does.
-func xssBrowser(t *testing.T, chromium string) context.Context {
-	t.Helper()
-	// Generous: each page load has its own limit of 20 s, and a busy
-	// machine can make the whole run several times slower.
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	t.Cleanup(cancel)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		// Payloads point at example hosts; nothing may leave the machine.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1100, 1000),
-	)
-	t.Cleanup(cancelAlloc)
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return browserCtx
-}
 
 // xssStripCSP serves h without its Content-Security-Policy, so that the
 // renderer and the sanitiser are the only defence.
