@@ -54,6 +54,9 @@ func (w *Wiki) Blame(ctx context.Context, name Name) ([]BlameLine, error) {
 	// the version being traced and is passed over (its lines then count
 	// for the merge).
 	cur := page.Blob
+	// newer is the text of cur: each step's older text is the next step's
+	// newer one, so every version is read once.
+	newer := string(page.Content)
 	for open > 0 && cur != "" {
 		revs, err := w.store.History(ctx, name, q)
 		if err != nil {
@@ -69,15 +72,12 @@ func (w *Wiki) Blame(ctx context.Context, name Name) ([]BlameLine, error) {
 			}
 			last = rev
 			cur = rev.PrevBlob
-			newer, err := w.readText(ctx, rev.Blob)
-			if err != nil {
-				return nil, err
-			}
 			older, err := w.readText(ctx, rev.PrevBlob)
 			if err != nil {
 				return nil, err
 			}
 			open -= attribute(out, pos, rev.Revision, older, newer)
+			newer = older
 			if open == 0 || cur == "" {
 				break
 			}
@@ -108,7 +108,7 @@ type blameKey struct {
 // and maps the others to their place in older. It returns how many lines
 // it gave an owner.
 func attribute(out []BlameLine, pos []int, rev Revision, older, newer string) int {
-	res, err := diff.Compare(older, newer, diff.Options{})
+	res, err := diff.Compare(older, newer, diff.Options{LinesOnly: true})
 	// newToOld maps a line of newer to its line in older, -1 if inserted.
 	newLines := strings.Count(newer, "\n") + 1
 	newToOld := make([]int, newLines+1)

@@ -416,7 +416,7 @@ func (w *Wiki) lineStats(ctx context.Context, from, to string) (added, removed i
 		b, _ := w.store.ReadBlob(ctx, id)
 		return b
 	}
-	res, err := diff.Compare(string(read(from)), string(read(to)), diff.Options{})
+	res, err := diff.Compare(string(read(from)), string(read(to)), diff.Options{LinesOnly: true})
 	if err != nil {
 		return 0, 0
 	}

@@ -113,6 +113,10 @@ type Options struct {
 	// MaxBytes is the largest accepted size of each input text, in bytes;
 	// zero means DefaultMaxBytes.
 	MaxBytes int
+	// LinesOnly skips the word-level Spans of modified lines, for callers
+	// that only need which lines changed (blame, line counts): the word
+	// diff is a good part of the cost.
+	LinesOnly bool
 }
 
 // limits returns the deadline for a call starting now and the size limit.
@@ -271,7 +275,7 @@ func Compare(old, new string, opt Options) (*Result, error) {
 		for k, l := range dels {
 			oldN++
 			line := Line{Op: Delete, Text: trimEOL(l), Old: oldN}
-			if k < len(ins) {
+			if k < len(ins) && !opt.LinesOnly {
 				line.Spans, insLines[k].Spans = wordSpans(line.Text, insLines[k].Text, deadline)
 			}
 			r.Lines = append(r.Lines, line)

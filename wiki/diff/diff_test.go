@@ -363,3 +363,29 @@ func TestCompareManyLines(t *testing.T) {
 		t.Errorf("added/removed = %d/%d, want 70/70", r.Added, r.Removed)
 	}
 }
+
+func TestCompareLinesOnly(t *testing.T) {
+	old, new := "De aanvraag wordt binnen 8 weken beoordeeld\nslot\n", "De aanvraag wordt binnen 6 weken beoordeeld\nslot\n"
+	full, err := Compare(old, new, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := Compare(old, new, Options{LinesOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Lines) != len(lines.Lines) || full.Added != lines.Added || full.Removed != lines.Removed {
+		t.Fatalf("LinesOnly changes the lines: %+v vs %+v", lines, full)
+	}
+	for i, l := range lines.Lines {
+		if l.Spans != nil {
+			t.Errorf("line %d has spans with LinesOnly", i)
+		}
+		if l.Op != full.Lines[i].Op || l.Old != full.Lines[i].Old || l.New != full.Lines[i].New {
+			t.Errorf("line %d differs", i)
+		}
+	}
+	if full.Lines[0].Spans == nil {
+		t.Error("without LinesOnly a modified line has spans")
+	}
+}
