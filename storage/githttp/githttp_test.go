@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -99,20 +98,6 @@ func fsck(t *testing.T, gitDir string) {
 	if err != nil || strings.TrimSpace(out+stderr) != "" {
 		t.Fatalf("git fsck --strict: %v\n%s%s", err, out, stderr)
 	}
-}
-
-func countObjects(t *testing.T, dir string) int {
-	t.Helper()
-	out := mustGit(t, dir, "count-objects", "-v")
-	n := 0
-	for _, line := range strings.Split(out, "\n") {
-		k, v, _ := strings.Cut(line, ": ")
-		if k == "count" || k == "in-pack" {
-			x, _ := strconv.Atoi(v)
-			n += x
-		}
-	}
-	return n
 }
 
 // TestProtocolV2ClientFallsBack: git asking for protocol version 2 gets

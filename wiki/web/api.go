@@ -146,11 +146,8 @@ func decodeJSON(r *http.Request, v any) error {
 }
 
 func (s *Server) handleAPIPut(w http.ResponseWriter, r *http.Request) error {
-	name, err := pageName(r)
+	name, err := s.editablePage(r)
 	if err != nil {
-		return err
-	}
-	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	var body struct {
@@ -190,11 +187,8 @@ func (s *Server) handleAPIPut(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleAPIDelete(w http.ResponseWriter, r *http.Request) error {
-	name, err := pageName(r)
+	name, err := s.editablePage(r)
 	if err != nil {
-		return err
-	}
-	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	rev, err := s.wiki.Delete(r.Context(), name, r.URL.Query().Get("base"), author(r, wiki.Author{}), "")

@@ -34,11 +34,8 @@ type editData struct {
 }
 
 func (s *Server) handleEditForm(w http.ResponseWriter, r *http.Request) error {
-	name, err := pageName(r)
+	name, err := s.editablePage(r)
 	if err != nil {
-		return err
-	}
-	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	d := editData{base: s.base(r, "", name), Page: name}

@@ -23,11 +23,8 @@ type renameData struct {
 }
 
 func (s *Server) handleRenameForm(w http.ResponseWriter, r *http.Request) error {
-	name, err := pageName(r)
+	name, err := s.editablePage(r)
 	if err != nil {
-		return err
-	}
-	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	p, err := s.wiki.Page(r.Context(), name, "")
@@ -40,11 +37,8 @@ func (s *Server) handleRenameForm(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) handleRename(w http.ResponseWriter, r *http.Request) error {
-	name, err := pageName(r)
+	name, err := s.editablePage(r)
 	if err != nil {
-		return err
-	}
-	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
@@ -89,11 +83,8 @@ type deleteData struct {
 }
 
 func (s *Server) handleDeleteForm(w http.ResponseWriter, r *http.Request) error {
-	name, err := pageName(r)
+	name, err := s.editablePage(r)
 	if err != nil {
-		return err
-	}
-	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	p, err := s.wiki.Page(r.Context(), name, "")
@@ -106,11 +97,8 @@ func (s *Server) handleDeleteForm(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) error {
-	name, err := pageName(r)
+	name, err := s.editablePage(r)
 	if err != nil {
-		return err
-	}
-	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
@@ -137,11 +125,8 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) error {
 // handleRevert makes a page's text that of an earlier revision, or brings
 // back a deleted page (base empty).
 func (s *Server) handleRevert(w http.ResponseWriter, r *http.Request) error {
-	name, err := pageName(r)
+	name, err := s.editablePage(r)
 	if err != nil {
-		return err
-	}
-	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
@@ -164,11 +149,8 @@ type authorBody struct {
 }
 
 func (s *Server) handleAPIRename(w http.ResponseWriter, r *http.Request) error {
-	name, err := pageName(r)
+	name, err := s.editablePage(r)
 	if err != nil {
-		return err
-	}
-	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	var body struct {
@@ -191,8 +173,10 @@ func (s *Server) handleAPIRename(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	updated := make([]wiki.Name, len(res.Updated))
-	copy(updated, res.Updated)
+	updated := res.Updated
+	if updated == nil {
+		updated = []wiki.Name{} // [] rather than null in JSON
+	}
 	writeJSON(w, http.StatusOK, struct {
 		Name        wiki.Name   `json:"name"`
 		Revision    string      `json:"revision"`
@@ -203,11 +187,8 @@ func (s *Server) handleAPIRename(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleAPIRevert(w http.ResponseWriter, r *http.Request) error {
-	name, err := pageName(r)
+	name, err := s.editablePage(r)
 	if err != nil {
-		return err
-	}
-	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	var body struct {

@@ -142,6 +142,9 @@ func TestOIDCEndToEnd(t *testing.T) {
 	idp.QueueUser(fatima)
 	b4 := aw.browser()
 	code, _, hdr = b4.get("/-/login/oidc")
+	if code != http.StatusFound && code != http.StatusSeeOther {
+		t.Fatalf("start of the OIDC sign-in: %d", code)
+	}
 	auth, _ := url.Parse(hdr.Get("Location"))
 	q := auth.Query()
 	q.Set("state", "forged")

@@ -188,11 +188,8 @@ type presenceJSON struct {
 }
 
 func (s *Server) handlePresenceBeat(w http.ResponseWriter, r *http.Request) error {
-	name, err := pageName(r)
+	name, err := s.editablePage(r)
 	if err != nil {
-		return err
-	}
-	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	var body struct {
@@ -242,11 +239,8 @@ func (s *Server) handlePresenceBeat(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) handlePresenceLeave(w http.ResponseWriter, r *http.Request) error {
-	name, err := pageName(r)
+	name, err := s.editablePage(r)
 	if err != nil {
-		return err
-	}
-	if err := s.mayEdit(r, name); err != nil {
 		return err
 	}
 	session := r.URL.Query().Get("session")

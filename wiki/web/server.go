@@ -280,24 +280,16 @@ func cacheStatic(h http.Handler) http.Handler {
 	})
 }
 
+// handleHealth answers 200 "ok" once the repository has been opened and
+// indexed (it has a head), else 503.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	snap, err := s.wikiSnapshot(r)
-	if err != nil || snap == "" {
+	head, err := s.wiki.Recent(r.Context(), wiki.HistoryQuery{Limit: 1})
+	if err != nil || len(head) == 0 {
 		http.Error(w, "repository not readable", http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintln(w, "ok")
-}
-
-// wikiSnapshot returns the head revision; healthz uses it to prove that
-// the repository was read.
-func (s *Server) wikiSnapshot(r *http.Request) (string, error) {
-	pages, err := s.wiki.Recent(r.Context(), wiki.HistoryQuery{Limit: 1})
-	if err != nil || len(pages) == 0 {
-		return "", err
-	}
-	return pages[0].ID, nil
 }
 
 func (s *Server) handleLanguage(w http.ResponseWriter, r *http.Request) {
@@ -312,4 +304,14 @@ func (s *Server) handleLanguage(w http.ResponseWriter, r *http.Request) {
 // pageName parses the {page} route variable.
 func pageName(r *http.Request) (wiki.Name, error) {
 	return wiki.ParseName(mux.Vars(r)["page"])
+}
+
+// editablePage parses the {page} route variable and checks that the user
+// may change that page: the first step of every write handler.
+func (s *Server) editablePage(r *http.Request) (wiki.Name, error) {
+	name, err := pageName(r)
+	if err != nil {
+		return "", err
+	}
+	return name, s.mayEdit(r, name)
 }
