@@ -2,7 +2,6 @@ package storage
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -36,8 +35,6 @@ type index struct {
 	// renames maps a path to the renames that created it, oldest first,
 	// so that history can follow a page into its old name.
 	renames map[string][]rename
-	// namesVersion counts changes to the set of page names.
-	namesVersion uint64
 	// pathNames interns path strings.
 	pathNames map[string]string
 }
@@ -117,9 +114,6 @@ func (x *index) applyHead(changes []fileChange) {
 		} else {
 			x.files[c.path] = c.blob
 		}
-		if c.kind != wiki.Modified && strings.HasSuffix(c.path, wiki.PageExt) {
-			x.namesVersion++
-		}
 	}
 }
 
@@ -184,27 +178,51 @@ func (x *index) lastRevision(path string) string {
 	return x.chain[changes[len(changes)-1].seq].ID
 }
 
-// snapshot builds the immutable Snapshot of head.
-func (x *index) snapshot() *wiki.Snapshot {
-	s := &wiki.Snapshot{
-		Pages:        make(map[wiki.Name]wiki.PageInfo, len(x.files)),
-		Folded:       make(map[string]wiki.Name, len(x.files)),
-		Files:        map[string]string{},
-		NamesVersion: x.namesVersion,
+// snapshot builds the Snapshot of head from scratch, with a names version
+// past since (so that caches keyed by it never see an old value again).
+// It costs O(files): for opening and after a rewrite of history only.
+func (x *index) snapshot(since uint64) *wiki.Snapshot {
+	base := wiki.EmptySnapshot()
+	base.NamesVersion = since
+	e := base.Edit()
+	for p := range x.files {
+		x.snapshotPath(e, p)
 	}
+	head := ""
 	if h := x.head(); h != nil {
-		s.Head = h.ID
+		head = h.ID
 	}
-	for p, blob := range x.files {
-		name, ok := wiki.ParsePath(p)
-		if !ok {
-			s.Files[p] = blob.String()
-			continue
-		}
-		s.Pages[name] = wiki.PageInfo{Name: name, Blob: blob.String(), Revision: x.lastRevision(p)}
-		s.Folded[name.Fold()] = name
+	return e.Done(head)
+}
+
+// nextSnapshot returns the snapshot that follows prev when the given paths
+// may have changed: O(paths), whatever the number of pages.
+func (x *index) nextSnapshot(prev *wiki.Snapshot, paths []string) *wiki.Snapshot {
+	e := prev.Edit()
+	for _, p := range paths {
+		x.snapshotPath(e, p)
 	}
-	return s
+	head := ""
+	if h := x.head(); h != nil {
+		head = h.ID
+	}
+	return e.Done(head)
+}
+
+// snapshotPath brings one path of a snapshot in line with the index.
+func (x *index) snapshotPath(e *wiki.SnapshotEdit, p string) {
+	blob, exists := x.files[p]
+	name, isPage := wiki.ParsePath(p)
+	switch {
+	case isPage && exists:
+		e.SetPage(wiki.PageInfo{Name: name, Blob: blob.String(), Revision: x.lastRevision(p)})
+	case isPage:
+		e.DeletePage(name)
+	case exists:
+		e.SetFile(p, blob.String())
+	default:
+		e.DeleteFile(p)
+	}
 }
 
 // walkHistory visits the changes to path newest first, following renames

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,8 +57,8 @@ func TestIndexFileSurvivesRestart(t *testing.T) {
 		t.Fatalf("index file not used: %v", r2.IndexProblem)
 	}
 	snap, _ := r2.Snapshot(ctx)
-	if len(snap.Pages) != 31 {
-		t.Fatalf("after restart the wiki has %d pages, want 31", len(snap.Pages))
+	if snap.PageCount() != 31 {
+		t.Fatalf("after restart the wiki has %d pages, want 31", snap.PageCount())
 	}
 	if p, err := r2.ReadPage(ctx, "Ander 7", ""); err != nil || string(p.Content) != "x\n" {
 		t.Fatalf("a page after restart: %v", err)
@@ -226,8 +227,8 @@ func TestMergesKeepAuthors(t *testing.T) {
 	}
 	// Each page's current revision is the commit that made its text.
 	snap, _ := r.Snapshot(ctx)
-	if snap.Pages["Web"].Revision != webEdit || snap.Pages["Offline"].Revision != off[0].ID {
-		t.Fatalf("page revisions: %+v", snap.Pages)
+	if pageRev(snap, "Web") != webEdit || pageRev(snap, "Offline") != off[0].ID {
+		t.Fatalf("page revisions: %+v", slices.Collect(snap.Pages()))
 	}
 	// Reading at the pushed side commit gives that commit's text.
 	p, err := r.ReadPage(ctx, "Web", off[0].ID)
@@ -254,8 +255,8 @@ func TestMergesKeepAuthors(t *testing.T) {
 		}
 		web2, _ := r2.History(ctx, "Web", wiki.HistoryQuery{})
 		snap2, _ := r2.Snapshot(ctx)
-		if len(web2) != 2 || web2[0].ID != webEdit || len(snap2.Pages) != 3 {
-			t.Fatalf("after reopen: %+v, %d pages", web2, len(snap2.Pages))
+		if len(web2) != 2 || web2[0].ID != webEdit || snap2.PageCount() != 3 {
+			t.Fatalf("after reopen: %+v, %d pages", web2, snap2.PageCount())
 		}
 		r2.Close()
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -15,8 +16,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
-	gitstorage "github.com/go-git/go-git/v5/storage"
 
+	"github.com/wikiwerk/wikiwerk/internal/fsutil"
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
@@ -233,16 +234,17 @@ func (r *Repo) receive(ctx context.Context, u RefUpdate, spool *os.File, lim Pus
 	if err := staged.installLocked(); err != nil {
 		return 0, err
 	}
-	var oldRef *plumbing.Reference
-	if !u.Old.IsZero() {
-		oldRef = plumbing.NewHashReference(r.branch, u.Old)
-	}
-	if err := r.st.CheckAndSetReference(plumbing.NewHashReference(r.branch, u.New), oldRef); err != nil {
+	tip, err := object.GetCommit(q, u.New)
+	if err != nil {
 		staged.uninstallLocked()
-		if errors.Is(err, gitstorage.ErrReferenceHasChanged) {
+		return 0, fmt.Errorf("read %s: %w", u.New, err)
+	}
+	if err := r.moveBranchLocked(refMove{old: u.Old, new: u.New, who: tip.Committer, message: "push"}); err != nil {
+		staged.uninstallLocked()
+		if errors.Is(err, storageRefChanged) {
 			return 0, errStale
 		}
-		return 0, fmt.Errorf("update %s: %w", r.branch, err)
+		return 0, err
 	}
 	// From here on the push is in: the index follows the branch at once,
 	// so history and page views show it.
@@ -259,9 +261,18 @@ func (r *Repo) checkFoldedNames(q *quarantine, u RefUpdate) error {
 	if snap.Head != u.Old.String() && !(u.Old.IsZero() && snap.Head == "") {
 		return errStale
 	}
-	folded := make(map[string]wiki.Name, len(snap.Folded))
-	for k, v := range snap.Folded {
-		folded[k] = v
+	// Names this push adds or removes; everything else is looked up in
+	// the snapshot, so the check costs what the push changed.
+	folded := map[string]wiki.Name{}
+	removed := map[string]bool{}
+	lookup := func(key string, n wiki.Name) (wiki.Name, bool) {
+		if other, ok := folded[key]; ok {
+			return other, true
+		}
+		if removed[key] {
+			return "", false
+		}
+		return snap.CaseTwin(n)
 	}
 	var oldTree plumbing.Hash
 	if !u.Old.IsZero() {
@@ -283,8 +294,9 @@ func (r *Repo) checkFoldedNames(q *quarantine, u RefUpdate) error {
 		}
 		switch {
 		case new.IsZero():
-			if folded[n.Fold()] == n {
+			if other, ok := lookup(n.Fold(), n); ok && other == n {
 				delete(folded, n.Fold())
+				removed[n.Fold()] = true
 			}
 		case old.IsZero():
 			added = append(added, n)
@@ -294,7 +306,7 @@ func (r *Repo) checkFoldedNames(q *quarantine, u RefUpdate) error {
 		return err
 	}
 	for _, n := range added {
-		if other, ok := folded[n.Fold()]; ok && other != n {
+		if other, ok := lookup(n.Fold(), n); ok && other != n {
 			return reject("name taken", "page %q differs from the page %q only in letter case; the two would be one file on Windows and macOS.\n%s", n, other, renameAdvice)
 		}
 		folded[n.Fold()] = n
@@ -351,6 +363,11 @@ func (s *stagedPack) write(fill func(io.Writer) error) (err error) {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
+		return fsutil.Classify(err)
+	}
+	// Durable before it is installed: the branch may name its objects
+	// as soon as it is, and loose copies may be deleted.
+	if err := s.syncBilly(pf); err != nil {
 		return err
 	}
 	if _, err := pf.Seek(0, io.SeekStart); err != nil {
@@ -377,9 +394,13 @@ func (s *stagedPack) write(fill func(io.Writer) error) (err error) {
 	s.idxTmp = xf.Name()
 	if _, err := idxfile.NewEncoder(xf).Encode(idx); err != nil {
 		xf.Close()
+		return fsutil.Classify(err)
+	}
+	if err := s.syncBilly(xf); err != nil {
+		xf.Close()
 		return err
 	}
-	return xf.Close()
+	return fsutil.Classify(xf.Close())
 }
 
 // installLocked moves the pack into place, the pack before its index as
@@ -402,6 +423,10 @@ func (s *stagedPack) installLocked() error {
 	}
 	s.idxTmp = ""
 	s.created = true
+	if err := fsutil.SyncDir(filepath.Join(s.r.gitDir, "objects", "pack")); err != nil {
+		s.uninstallLocked()
+		return fmt.Errorf("install pack: %w", err)
+	}
 	s.r.st.Reindex()
 	return nil
 }
@@ -535,4 +560,10 @@ func changedPaths(q *quarantine, commits []*object.Commit) ([]string, error) {
 	}
 	sort.Strings(paths)
 	return paths, nil
+}
+
+// syncBilly fsyncs a file opened through go-billy (whose files cannot
+// fsync) by its path in the repository.
+func (s *stagedPack) syncBilly(f interface{ Name() string }) error {
+	return fsutil.SyncFile(filepath.Join(s.r.gitDir, filepath.FromSlash(f.Name())))
 }

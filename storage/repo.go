@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -26,9 +27,9 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	gitstorage "github.com/go-git/go-git/v5/storage"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
+	"github.com/wikiwerk/wikiwerk/internal/fsutil"
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
@@ -41,6 +42,9 @@ type Options struct {
 	ObjectCacheBytes int64
 	// BlobCacheBytes bounds the cache of page contents; default 32 MiB.
 	BlobCacheBytes int64
+	// Logger receives what the store does on its own (recovery at
+	// start, consumers that fail); nil discards it.
+	Logger *slog.Logger
 	// IndexPath is a file, outside the repository, in which the history
 	// index is kept between runs, so that a start only indexes the
 	// commits made since; "" rebuilds it in memory on every start.
@@ -57,6 +61,9 @@ func (o Options) withDefaults() Options {
 	if o.BlobCacheBytes <= 0 {
 		o.BlobCacheBytes = 32 << 20
 	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	return o
 }
 
@@ -64,11 +71,16 @@ func (o Options) withDefaults() Options {
 // concurrent use.
 type Repo struct {
 	branch plumbing.ReferenceName
+	// gitDir is the repository's folder (the bare repository, or .git).
+	gitDir string
 
 	// gitMu serialises all access to st and repo, and all index updates.
 	gitMu sync.Mutex
 	st    *filesystem.Storage
 	repo  *git.Repository
+	// unsynced lists the loose objects written since the branch last
+	// moved; they are fsynced before it moves again. Under gitMu.
+	unsynced []plumbing.Hash
 
 	// mu guards idx; writers also hold gitMu.
 	mu  sync.RWMutex
@@ -76,6 +88,12 @@ type Repo struct {
 
 	snap  atomic.Pointer[wiki.Snapshot]
 	blobs *blobCache
+
+	// moved is closed when main moves (feed.go).
+	movedMu sync.Mutex
+	moved   chan struct{}
+
+	log *slog.Logger
 
 	// packs serves fetches from the pack files (packset.go).
 	packs packSet
@@ -108,7 +126,7 @@ func Init(dir string, opt Options) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("init %s: %w", dir, err)
 	}
-	return open(st, repo, opt)
+	return open(dir, st, repo, opt)
 }
 
 // Open opens an existing repository: a bare one at dir, or a non-bare one
@@ -128,7 +146,7 @@ func Open(dir string, opt Options) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
-	return open(st, repo, opt)
+	return open(gitDir, st, repo, opt)
 }
 
 func newStorage(gitDir string, opt Options) *filesystem.Storage {
@@ -137,9 +155,11 @@ func newStorage(gitDir string, opt Options) *filesystem.Storage {
 		filesystem.Options{})
 }
 
-func open(st *filesystem.Storage, repo *git.Repository, opt Options) (*Repo, error) {
+func open(gitDir string, st *filesystem.Storage, repo *git.Repository, opt Options) (*Repo, error) {
 	r := &Repo{
 		branch:    plumbing.NewBranchReferenceName(opt.Branch),
+		gitDir:    gitDir,
+		log:       opt.Logger,
 		st:        st,
 		repo:      repo,
 		idx:       newIndex(),
@@ -171,7 +191,7 @@ func open(st *filesystem.Storage, repo *git.Repository, opt Options) (*Repo, err
 			r.idx.applyHead(files)
 		}
 	}
-	r.snap.Store(r.idx.snapshot())
+	r.snap.Store(r.idx.snapshot(0))
 	if err := r.syncLocked(); err != nil {
 		return nil, err
 	}
@@ -254,9 +274,30 @@ func (r *Repo) syncLocked() error {
 	}
 	r.mu.Lock()
 	x.applyHead(headChanges)
+	rebuilt := x != r.idx
 	r.idx = x
 	r.mu.Unlock()
-	r.snap.Store(x.snapshot())
+	prev := r.snap.Load()
+	if rebuilt {
+		r.snap.Store(x.snapshot(prev.NamesVersion + 1))
+	} else {
+		// Only the paths this move touched: those that differ between
+		// the heads, and those a new commit changed and changed back
+		// (their last revision moved all the same).
+		paths := make([]string, 0, len(headChanges))
+		for _, c := range headChanges {
+			paths = append(paths, c.path)
+		}
+		r.mu.RLock()
+		for _, c := range fresh {
+			for _, ch := range x.chain[x.seq[c.Hash]].Changes {
+				paths = append(paths, ch.Path)
+			}
+		}
+		r.mu.RUnlock()
+		r.snap.Store(x.nextSnapshot(prev, paths))
+	}
+	r.publishMove()
 	return nil
 }
 
@@ -519,7 +560,7 @@ func (r *Repo) ReadPage(ctx context.Context, name wiki.Name, at string) (*wiki.P
 	var blob plumbing.Hash
 	var rev wiki.Revision
 	if at == "" {
-		info, ok := r.snap.Load().Pages[name]
+		info, ok := r.snap.Load().Page(name)
 		if !ok {
 			return nil, fmt.Errorf("page %s: %w", name, wiki.ErrNotFound)
 		}
@@ -769,7 +810,7 @@ func (r *Repo) commitLocked(c wiki.Commit, author object.Signature) (wiki.Commit
 			return wiki.CommitResult{}, fmt.Errorf("%w: %s was edited from %q but is now at %q", wiki.ErrStale, ch.Name, ch.Base, current)
 		}
 		if !exists && ch.File == "" {
-			if other, ok := snap.Folded[ch.Name.Fold()]; ok && other != ch.Name {
+			if other, ok := snap.CaseTwin(ch.Name); ok && other != ch.Name {
 				return wiki.CommitResult{}, fmt.Errorf("%w: %s differs from the existing page %s only in letter case", wiki.ErrNameTaken, ch.Name, other)
 			}
 		}
@@ -829,18 +870,15 @@ func (r *Repo) commitLocked(c wiki.Commit, author object.Signature) (wiki.Commit
 	}
 	id, err := r.st.SetEncodedObject(obj)
 	if err != nil {
-		return wiki.CommitResult{}, fmt.Errorf("store commit: %w", err)
+		return wiki.CommitResult{}, fsutil.Classify(fmt.Errorf("store commit: %w", err))
 	}
-	newRef := plumbing.NewHashReference(r.branch, id)
-	var oldRef *plumbing.Reference
-	if !head.IsZero() {
-		oldRef = plumbing.NewHashReference(r.branch, head)
+	r.unsynced = append(r.unsynced, id)
+	if err := r.syncLooseObjects(r.unsynced); err != nil {
+		return wiki.CommitResult{}, err
 	}
-	if err := r.st.CheckAndSetReference(newRef, oldRef); err != nil {
-		if errors.Is(err, gitstorage.ErrReferenceHasChanged) {
-			return wiki.CommitResult{}, storageRefChanged
-		}
-		return wiki.CommitResult{}, fmt.Errorf("update %s: %w", r.branch, err)
+	r.unsynced = r.unsynced[:0]
+	if err := r.moveBranchLocked(refMove{old: head, new: id, who: author, message: "commit: " + firstLine(commit.Message)}); err != nil {
+		return wiki.CommitResult{}, err
 	}
 	if err := r.syncLocked(); err != nil {
 		return wiki.CommitResult{}, err
@@ -864,8 +902,9 @@ func (r *Repo) storeBlob(content []byte) (plumbing.Hash, error) {
 	}
 	h, err := r.st.SetEncodedObject(obj)
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("store blob: %w", err)
+		return plumbing.ZeroHash, fsutil.Classify(fmt.Errorf("store blob: %w", err))
 	}
+	r.unsynced = append(r.unsynced, h)
 	r.blobs.put(h, content)
 	return h, nil
 }

@@ -91,7 +91,7 @@ func TestCommitAndRead(t *testing.T) {
 	// As of a later commit that did not touch the page, the page's
 	// revision is still the commit that last changed it.
 	snap, _ := r.Snapshot(ctx)
-	mid, err := r.ReadPage(ctx, name, snap.Pages[wiki.MustParseName("WMO-loket-oud")].Revision)
+	mid, err := r.ReadPage(ctx, name, pageRev(snap, wiki.MustParseName("WMO-loket-oud")))
 	if err != nil || mid.Revision.ID != rev1 {
 		t.Fatalf("page at later commit: rev %v, err %v", mid, err)
 	}
@@ -105,7 +105,7 @@ func TestCommitAndRead(t *testing.T) {
 		t.Fatalf("unknown revision: err = %v, want ErrNotFound", err)
 	}
 
-	if got := len(snap.Pages); got != 3 {
+	if got := snap.PageCount(); got != 3 {
 		t.Fatalf("snapshot has %d pages, want 3", got)
 	}
 	fsck(t, dir)
@@ -347,4 +347,10 @@ func TestCommitTimeAndMessage(t *testing.T) {
 	if got := git(t, dir, "log", "-1", "--format=%aI|%B", "main"); got != "2026-03-01T10:04:00+01:00|Titel\n\nUitleg\n\n" {
 		t.Fatalf("git log = %q", got)
 	}
+}
+
+// pageRev is the last revision of a page in a snapshot, "" if missing.
+func pageRev(s *wiki.Snapshot, n wiki.Name) string {
+	p, _ := s.Page(n)
+	return p.Revision
 }

@@ -118,6 +118,7 @@ func (r *Repo) storeTree(entries []object.TreeEntry) (plumbing.Hash, error) {
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("store tree: %w", err)
 	}
+	r.unsynced = append(r.unsynced, h)
 	return h, nil
 }
 

@@ -59,7 +59,7 @@ func (w *Wiki) Rename(ctx context.Context, rn Rename) (RenameResult, error) {
 	if rn.Base != from.Revision.ID {
 		return RenameResult{}, &ConflictError{Name: rn.From, Base: rn.Base, Current: from}
 	}
-	if existing, ok := snap.Folded[rn.To.Fold()]; ok {
+	if existing, ok := snap.CaseTwin(rn.To); ok {
 		return RenameResult{}, fmt.Errorf("%w: a page %s already exists", ErrNameTaken, existing)
 	}
 	changes := []Change{
@@ -68,7 +68,7 @@ func (w *Wiki) Rename(ctx context.Context, rn Rename) (RenameResult, error) {
 	}
 	var res RenameResult
 	prefix := string(rn.From) + "/"
-	for path, blob := range snap.Files {
+	for path, blob := range snap.FilesUnder(string(rn.From)) {
 		if rest, ok := strings.CutPrefix(path, prefix); ok {
 			changes = append(changes,
 				Change{File: path, Delete: true, Base: w.fileRevision(ctx, path)},
@@ -125,7 +125,8 @@ func (w *Wiki) linkUpdates(ctx context.Context, snap *Snapshot, from, to Name) (
 	var changes []Change
 	var updated []Name
 	needle := []byte(from.Title())
-	for name, info := range snap.Pages {
+	for info := range snap.Pages() {
+		name := info.Name
 		if name == from {
 			continue
 		}

@@ -97,24 +97,6 @@ type PageInfo struct {
 	Revision string
 }
 
-// Snapshot is the state of main at one commit. A Store never modifies a
-// Snapshot once it has returned it, so it can be read without locks.
-type Snapshot struct {
-	// Head is the commit id main points at; "" for an empty repository.
-	Head string
-	// Pages holds every page at Head.
-	Pages map[Name]PageInfo
-	// Folded maps Name.Fold() to the page holding that folded name, to
-	// refuse names that differ from an existing one only by case.
-	Folded map[string]Name
-	// Files maps the path of every other file at Head (attachments) to
-	// its blob id.
-	Files map[string]string
-	// NamesVersion changes whenever the set of page names changes (and
-	// only then), so that rendered links to missing pages can be cached.
-	NamesVersion uint64
-}
-
 // HistoryQuery selects a page of a history listing.
 type HistoryQuery struct {
 	// Limit is the maximum number of revisions; 0 means a default.

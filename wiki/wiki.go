@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -164,10 +163,10 @@ func resolver(snap *Snapshot) markdown.Resolver {
 		if err != nil {
 			return markdown.Link{}
 		}
-		if _, ok := snap.Pages[name]; ok {
+		if snap.HasPage(name) {
 			return markdown.Link{URL: name.URL(), Exists: true}
 		}
-		if other, ok := snap.Folded[name.Fold()]; ok {
+		if other, ok := snap.CaseTwin(name); ok {
 			return markdown.Link{URL: other.URL(), Exists: true}
 		}
 		return markdown.Link{URL: EditURL(name)}
@@ -183,11 +182,10 @@ func (w *Wiki) Pages(ctx context.Context) ([]PageInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]PageInfo, 0, len(snap.Pages))
-	for _, p := range snap.Pages {
+	out := make([]PageInfo, 0, snap.PageCount())
+	for p := range snap.Pages() {
 		out = append(out, p)
 	}
-	slices.SortFunc(out, func(a, b PageInfo) int { return strings.Compare(string(a.Name), string(b.Name)) })
 	return out, nil
 }
 
@@ -197,7 +195,7 @@ func (w *Wiki) Exists(ctx context.Context, name Name) bool {
 	if err != nil {
 		return false
 	}
-	_, ok := snap.Pages[name]
+	ok := snap.HasPage(name)
 	return ok
 }
 

@@ -118,7 +118,7 @@ func (tw *testWiki) head() string {
 
 func (tw *testWiki) revision(name string) string {
 	snap, _ := tw.repo.Snapshot(context.Background())
-	return snap.Pages[wiki.Name(name)].Revision
+	return pageRev(snap, wiki.Name(name))
 }
 
 func parseHTML(t *testing.T, body string) *html.Node {
@@ -724,4 +724,10 @@ func TestLanguageSwitchStaysOnSite(t *testing.T) {
 	if _, _, hdr := tw.do("GET", "/-/lang/en?back=/Home", "", ""); hdr.Get("Location") != "/Home" {
 		t.Errorf("a local back path is not kept: %q", hdr.Get("Location"))
 	}
+}
+
+// pageRev is the last revision of a page in a snapshot, "" if missing.
+func pageRev(s *wiki.Snapshot, n wiki.Name) string {
+	p, _ := s.Page(n)
+	return p.Revision
 }
