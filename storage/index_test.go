@@ -99,14 +99,28 @@ func TestDamagedIndexFileIsRebuilt(t *testing.T) {
 	save(t, r, anna, "P", "x\n", "", "create")
 	r.Close()
 	b, _ := os.ReadFile(idx)
+	// A torn last segment (a crash while appending) is not damage: the
+	// segments before it are used and the rest is indexed again.
 	os.WriteFile(idx, b[:len(b)/2], 0o644)
-
+	rt, err := storage.Open(dir, storage.Options{IndexPath: idx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rt.IndexProblem != nil {
+		t.Fatalf("a torn segment was taken for damage: %v", rt.IndexProblem)
+	}
+	if h, _ := rt.History(ctx, "P", wiki.HistoryQuery{}); len(h) != 1 {
+		t.Fatalf("history after a torn index: %d", len(h))
+	}
+	rt.Close()
+	// Damage (not an index file of this version) is rebuilt.
+	os.WriteFile(idx, append([]byte("garbage\n"), b...), 0o644)
 	r2, err := storage.Open(dir, storage.Options{IndexPath: idx})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r2.IndexProblem == nil {
-		t.Fatal("a truncated index file was not noticed")
+		t.Fatal("a damaged index file was not noticed")
 	}
 	if h, _ := r2.History(ctx, "P", wiki.HistoryQuery{}); len(h) != 1 {
 		t.Fatalf("history after rebuild: %d", len(h))

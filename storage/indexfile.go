@@ -2,16 +2,19 @@ package storage
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/crc32"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/wikiwerk/wikiwerk/internal/fsutil"
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
@@ -21,79 +24,163 @@ import (
 // to the file's last commit and only newer commits are indexed; a file that
 // is missing, damaged or from a rewritten history is rebuilt.
 //
-// Format, after the magic line: a count of commits, then per commit its id,
-// author (interned), time and zone, message and changed files (paths
-// interned). Integers are varints.
-const indexMagic = "wikiwerk history index v2\n"
+// The file only grows: after the magic line come segments, each holding the
+// commits that arrived since the previous one, so saving costs what is new,
+// not the whole history, and never holds the repository lock. A segment is
+// a count of commits, then per commit its id, author (interned within the
+// segment), time and zone, message and changed files (paths interned), then
+// a CRC-32 of the segment. Integers are varints. A crash while appending
+// leaves a torn last segment, which loading ignores (and the next save cuts
+// off).
+const indexMagic = "wikiwerk history index v3\n"
 
-// saveIndex writes x to path atomically (temporary file, fsync, rename).
-func saveIndex(path string, x *index) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".history-index-*")
+// indexFile is the history index's file and how much of the chain it
+// holds.
+type indexFile struct {
+	path string
+	// commits is how many commits of the chain the file holds; size is
+	// the length of its valid part (what follows is a torn segment).
+	commits int
+	size    int64
+}
+
+// writeIndexFile writes a whole index, encoded by encodeSegment, to path
+// atomically (temporary file, fsync, rename): for a new or rebuilt index.
+func writeIndexFile(path string, segment []byte, commits int) (indexFile, error) {
+	err := fsutil.WriteFile(path, 0o644, func(w io.Writer) error {
+		if _, err := w.Write([]byte(indexMagic)); err != nil {
+			return err
+		}
+		_, err := w.Write(segment)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("save history index: %w", err)
+		return indexFile{}, fmt.Errorf("save history index: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	enc := &indexEncoder{w: w, strs: map[string]uint64{}}
-	enc.raw([]byte(indexMagic))
-	enc.uvarint(uint64(len(x.chain)))
-	for s, rev := range x.chain {
-		enc.commit(rev, x.changesOf(int32(s)))
+	return indexFile{path: path, commits: commits, size: int64(len(indexMagic) + len(segment))}, nil
+}
+
+// appendIndexFile appends a segment holding commits [f.commits, commits)
+// to the file, fsynced.
+func appendIndexFile(f indexFile, segment []byte, commits int) (indexFile, error) {
+	file, err := os.OpenFile(f.path, os.O_WRONLY, 0)
+	if err != nil {
+		return f, fmt.Errorf("save history index: %w", err)
+	}
+	defer file.Close()
+	// Cut off a torn segment of an earlier crash.
+	if err := file.Truncate(f.size); err != nil {
+		return f, fmt.Errorf("save history index: %w", fsutil.Classify(err))
+	}
+	if _, err := file.WriteAt(segment, f.size); err != nil {
+		return f, fmt.Errorf("save history index: %w", fsutil.Classify(err))
+	}
+	if err := file.Sync(); err != nil {
+		return f, fmt.Errorf("save history index: %w", fsutil.Classify(err))
+	}
+	return indexFile{path: f.path, commits: commits, size: f.size + int64(len(segment))}, nil
+}
+
+// encodeSegment encodes commits [from, to) of x as one segment. The
+// caller must keep those commits from changing: they never do once added,
+// but the maps that hold them grow, so callers hold Repo.mu for reading.
+func encodeSegment(x *index, from, to int) ([]byte, error) {
+	var buf bytes.Buffer
+	bw := bufio.NewWriterSize(&buf, 64<<10)
+	enc := &indexEncoder{w: bw, strs: map[string]uint64{}}
+	enc.uvarint(uint64(to - from))
+	for s := from; s < to; s++ {
+		enc.commit(x.chain[s], x.changesOf(int32(s)))
 	}
 	if enc.err == nil {
-		enc.err = w.Flush()
-	}
-	if enc.err == nil {
-		enc.err = tmp.Sync()
-	}
-	if err := tmp.Close(); enc.err == nil {
-		enc.err = err
-	}
-	if enc.err == nil {
-		enc.err = os.Rename(tmp.Name(), path)
+		enc.err = bw.Flush()
 	}
 	if enc.err != nil {
-		return fmt.Errorf("save history index: %w", enc.err)
+		return nil, enc.err
 	}
-	return nil
+	return binary.BigEndian.AppendUint32(buf.Bytes(), crc32.ChecksumIEEE(buf.Bytes())), nil
 }
 
 // loadIndex reads an index file. A missing file gives an empty index and
-// no error; a damaged one gives an error, and the caller rebuilds.
-func loadIndex(path string) (*index, error) {
+// no error; a damaged one gives an error, and the caller rebuilds. A torn
+// last segment is not damage: the index holds the segments before it.
+func loadIndex(path string) (*index, indexFile, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return newIndex(), nil
+		return newIndex(), indexFile{path: path}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load history index: %w", err)
+		return nil, indexFile{}, fmt.Errorf("load history index: %w", err)
 	}
 	defer f.Close()
-	dec := &indexDecoder{r: bufio.NewReaderSize(f, 1<<20)}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, indexFile{}, fmt.Errorf("load history index: %w", err)
+	}
+	br := bufio.NewReaderSize(f, 1<<20)
 	magic := make([]byte, len(indexMagic))
-	if _, err := io.ReadFull(dec.r, magic); err != nil || string(magic) != indexMagic {
-		return nil, fmt.Errorf("load history index %s: not an index file of this version", path)
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != indexMagic {
+		return nil, indexFile{}, fmt.Errorf("load history index %s: not an index file of this version", path)
 	}
 	x := newIndex()
-	n := dec.uvarint()
-	if n > 1<<31 {
-		return nil, fmt.Errorf("load history index %s: damaged (%d commits)", path, n)
-	}
-	var prev string
-	for i := uint64(0); i < n && dec.err == nil; i++ {
-		rev, id, changes := dec.commit()
-		if dec.err != nil {
+	file := indexFile{path: path, size: int64(len(indexMagic))}
+	for file.size < st.Size() {
+		crc := crc32.NewIEEE()
+		cr := &countingReader{r: br, crc: crc}
+		dec := &indexDecoder{r: cr}
+		n := dec.uvarint()
+		if dec.err != nil || n > 1<<31 {
 			break
 		}
-		rev.Parent = prev
-		prev = rev.ID
-		x.add(rev, id, changes)
+		type entry struct {
+			rev     *wiki.Revision
+			id      plumbing.Hash
+			changes []fileChange
+		}
+		seg := make([]entry, 0, min(n, 1<<16))
+		for i := uint64(0); i < n && dec.err == nil; i++ {
+			rev, id, changes := dec.commit()
+			if dec.err == nil {
+				seg = append(seg, entry{rev, id, changes})
+			}
+		}
+		if dec.err != nil {
+			break // torn
+		}
+		sum := crc.Sum32()
+		var tail [4]byte
+		if _, err := io.ReadFull(br, tail[:]); err != nil || binary.BigEndian.Uint32(tail[:]) != sum {
+			break // torn or damaged: ignore from here
+		}
+		for _, e := range seg {
+			x.add(e.rev, e.id, e.changes)
+		}
+		file.commits = len(x.chain)
+		file.size += cr.n + 4
 	}
-	if dec.err != nil {
-		return nil, fmt.Errorf("load history index %s: damaged: %w", path, dec.err)
+	return x, file, nil
+}
+
+type countingReader struct {
+	r   *bufio.Reader
+	crc hash.Hash32
+	n   int64
+}
+
+func (c *countingReader) ReadByte() (byte, error) {
+	b, err := c.r.ReadByte()
+	if err == nil {
+		c.n++
+		c.crc.Write([]byte{b})
 	}
-	return x, nil
+	return b, err
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	c.crc.Write(p[:n])
+	return n, err
 }
 
 // changesOf returns the files commit s changed, with their blobs, as add
@@ -147,6 +234,11 @@ func (e *indexEncoder) str(s string) {
 func (e *indexEncoder) commit(rev *wiki.Revision, changes []fileChange) {
 	id := plumbing.NewHash(rev.ID)
 	e.raw(id[:])
+	var parent plumbing.Hash
+	if rev.Parent != "" {
+		parent = plumbing.NewHash(rev.Parent)
+	}
+	e.raw(parent[:])
 	e.str(rev.Author.Name)
 	e.str(rev.Author.Email)
 	e.varint(rev.Time.Unix())
@@ -163,7 +255,7 @@ func (e *indexEncoder) commit(rev *wiki.Revision, changes []fileChange) {
 }
 
 type indexDecoder struct {
-	r    *bufio.Reader
+	r    *countingReader
 	strs []string
 	err  error
 }
@@ -227,6 +319,9 @@ func (d *indexDecoder) str() string {
 func (d *indexDecoder) commit() (*wiki.Revision, plumbing.Hash, []fileChange) {
 	id := d.hash()
 	rev := &wiki.Revision{ID: id.String()}
+	if parent := d.hash(); !parent.IsZero() {
+		rev.Parent = parent.String()
+	}
 	rev.Author.Name = d.str()
 	rev.Author.Email = d.str()
 	sec := d.varint()

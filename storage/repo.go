@@ -98,12 +98,14 @@ type Repo struct {
 	// packs serves fetches from the pack files (packset.go).
 	packs packSet
 
-	// indexPath is the file the history index is kept in ("" for none);
-	// savedLen is how many commits the file holds; mustSave asks for a
-	// save whatever the count (the file was unusable). All under gitMu.
+	// indexPath is the file the history index is kept in ("" for none).
 	indexPath string
-	savedLen  int
-	mustSave  bool
+	// saveMu serialises saves of the index file; file says what it
+	// holds (under saveMu). rewrite asks the next save to write the whole
+	// file (it was unusable, or history was rewritten).
+	saveMu  sync.Mutex
+	file    indexFile
+	rewrite atomic.Bool
 	// IndexProblem is why the index file could not be used at start, if
 	// it could not (it was rebuilt); for the log.
 	IndexProblem error
@@ -141,7 +143,14 @@ func Open(dir string, opt Options) (*Repo, error) {
 	if _, err := os.Stat(filepath.Join(gitDir, "HEAD")); err != nil {
 		return nil, fmt.Errorf("open %s: not a git repository: %w", dir, err)
 	}
+	if removed := removeLeftovers(gitDir, plumbing.NewBranchReferenceName(opt.Branch)); len(removed) > 0 {
+		opt.Logger.Info("removed what an interrupted write left behind", "files", removed)
+	}
 	st := newStorage(gitDir, opt)
+	if state := inspectBranch(gitDir, st, plumbing.NewBranchReferenceName(opt.Branch)); state.problem != "" {
+		st.Close()
+		return nil, damaged(dir, state.problem)
+	}
 	repo, err := git.Open(st, nil)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dir, err)
@@ -167,15 +176,14 @@ func open(gitDir string, st *filesystem.Storage, repo *git.Repository, opt Optio
 		indexPath: opt.IndexPath,
 	}
 	if r.indexPath != "" {
-		x, err := loadIndex(r.indexPath)
+		x, file, err := loadIndex(r.indexPath)
 		if err != nil {
 			// Only a cache: rebuild it from the repository.
 			r.IndexProblem = err
-			r.mustSave = true
-			x = newIndex()
+			r.rewrite.Store(true)
+			x, file = newIndex(), indexFile{path: r.indexPath}
 		}
-		r.idx = x
-		r.savedLen = len(x.chain)
+		r.idx, r.file = x, file
 	}
 	r.gitMu.Lock()
 	defer r.gitMu.Unlock()
@@ -185,7 +193,8 @@ func open(gitDir string, st *filesystem.Storage, repo *git.Repository, opt Optio
 		files, err := r.treeChangesLocked(plumbing.ZeroHash, h)
 		if err != nil {
 			// The file is from another repository, or its head is gone.
-			r.IndexProblem, r.mustSave = err, true
+			r.IndexProblem = err
+			r.rewrite.Store(true)
 			r.idx = newIndex()
 		} else {
 			r.idx.applyHead(files)
@@ -195,30 +204,59 @@ func open(gitDir string, st *filesystem.Storage, repo *git.Repository, opt Optio
 	if err := r.syncLocked(); err != nil {
 		return nil, err
 	}
-	if err := r.saveIndexLocked(); err != nil {
-		return nil, err
-	}
 	return r, nil
 }
 
 // Close saves the history index and releases the repository's files.
 func (r *Repo) Close() error {
+	err := r.SaveIndex()
 	r.gitMu.Lock()
 	defer r.gitMu.Unlock()
-	return errors.Join(r.saveIndexLocked(), r.st.Close())
+	return errors.Join(err, r.st.Close())
 }
 
-// saveIndexLocked writes the history index file when it has commits that
-// the file does not. Callers hold gitMu.
-func (r *Repo) saveIndexLocked() error {
-	if r.indexPath == "" || (len(r.idx.chain) == r.savedLen && !r.mustSave) {
+// SaveIndex writes the commits of the history index that its file does
+// not hold yet: it appends them as a segment (or writes the whole file
+// after a rebuild). The encoding holds the index for reading; the writing
+// holds no lock that a save or a page view needs.
+func (r *Repo) SaveIndex() error {
+	if r.indexPath == "" {
 		return nil
 	}
-	if err := saveIndex(r.indexPath, r.idx); err != nil {
+	r.saveMu.Lock()
+	defer r.saveMu.Unlock()
+	rewrite := r.rewrite.Load() || r.file.size == 0
+	r.mu.RLock()
+	x := r.idx
+	n := len(x.chain)
+	from := r.file.commits
+	if rewrite || from > n {
+		from, rewrite = 0, true
+	}
+	var seg []byte
+	var err error
+	if from < n || rewrite {
+		seg, err = encodeSegment(x, from, n)
+	}
+	r.mu.RUnlock()
+	if err != nil || seg == nil {
 		return err
 	}
-	r.savedLen = len(r.idx.chain)
-	r.mustSave = false
+	if rewrite {
+		r.rewrite.Store(false)
+		f, err := writeIndexFile(r.indexPath, seg, n)
+		if err != nil {
+			r.rewrite.Store(true)
+			return err
+		}
+		r.file = f
+		return nil
+	}
+	f, err := appendIndexFile(r.file, seg, n)
+	if err != nil {
+		return err
+	}
+	r.file = f
 	return nil
 }
 
@@ -258,7 +296,7 @@ func (r *Repo) syncLocked() error {
 		// main did not move forward from the indexed head: history was
 		// rewritten under us. Start over from the root.
 		x, old = newIndex(), plumbing.ZeroHash
-		r.mustSave = true
+		r.rewrite.Store(true)
 		if fresh, _, err = r.newCommitsLocked(x, head, old); err != nil {
 			return err
 		}
@@ -755,19 +793,15 @@ func (r *Repo) Commit(ctx context.Context, c wiki.Commit) (wiki.CommitResult, er
 		if errors.Is(err, storageRefChanged) && attempt < 5 {
 			continue
 		}
-		if err == nil && len(r.idx.chain)-r.savedLen >= indexSaveEvery {
-			// Keep the file close to head, so that a crash costs little
-			// re-indexing; a failure here only costs that.
-			_ = r.saveIndexLocked()
+		if err != nil {
+			r.unsynced = r.unsynced[:0]
+			err = noSpace(err)
 		}
 		return res, err
 	}
 }
 
 var storageRefChanged = errors.New("branch moved during commit")
-
-// indexSaveEvery is how many new commits make a Commit save the index file.
-const indexSaveEvery = 500
 
 func (r *Repo) commitLocked(c wiki.Commit, author object.Signature) (wiki.CommitResult, error) {
 	x := r.idx
@@ -931,4 +965,12 @@ func checkFilePath(p string) error {
 		return fmt.Errorf("%w: attachment path: %v", wiki.ErrInvalidInput, err)
 	}
 	return nil
+}
+
+// noSpace marks an error caused by a full disk as wiki.ErrNoSpace.
+func noSpace(err error) error {
+	if errors.Is(err, fsutil.ErrNoSpace) && !errors.Is(err, wiki.ErrNoSpace) {
+		return fmt.Errorf("%w: %w", wiki.ErrNoSpace, err)
+	}
+	return err
 }

@@ -30,6 +30,9 @@ var (
 	ErrNameTaken = errors.New("name taken")
 	// ErrForbidden: the action is not allowed for this user or in this mode. (403)
 	ErrForbidden = errors.New("forbidden")
+	// ErrNoSpace: the data disk is full, so a write was refused and
+	// nothing was changed; it works again once there is space. (507)
+	ErrNoSpace = errors.New("the data disk is full")
 )
 
 // ConflictError reports a save whose base is stale. It carries the page as it

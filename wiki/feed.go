@@ -65,9 +65,11 @@ type Consumer interface {
 	// for none. The feed asks once, when the consumer is subscribed.
 	Checkpoint(ctx context.Context) (string, error)
 	// Apply brings the consumer from cs.From to cs.To and records cs.To as
-	// its checkpoint, durably, before it returns nil. An error means
-	// nothing was recorded: the feed tries again later from cs.From
-	// (merged with whatever happened since).
+	// its checkpoint. The checkpoint may be made durable later (a consumer
+	// may batch), as long as Checkpoint at the next start names a commit
+	// whose state the consumer really holds: the feed then delivers the
+	// rest again. An error means nothing was applied: the feed tries again
+	// later from cs.From (merged with whatever happened since).
 	Apply(ctx context.Context, cs ChangeSet) error
 }
 

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/wikiwerk/wikiwerk/content"
+	"github.com/wikiwerk/wikiwerk/internal/fsutil"
 	"github.com/wikiwerk/wikiwerk/storage"
 	"github.com/wikiwerk/wikiwerk/themes"
 	"github.com/wikiwerk/wikiwerk/wiki"
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	case "user":
 		return (&userCommand{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}).run(ctx, args)
+	case "check":
+		return (&checkCommand{stdout: stdout, stderr: stderr, getenv: os.Getenv}).run(ctx, args)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
@@ -78,6 +81,7 @@ const usage = `usage:
                  [-oidc-issuer URL -oidc-client-id ID -oidc-client-secret S -oidc-redirect-url URL
                   -oidc-scopes S -oidc-role-claim C -oidc-admin-values V -oidc-editor-values V]
   wikiwerk user add|list|passwd|disable|role|groups ...   (wikiwerk user help)
+  wikiwerk check [-data DIR] [-repair]   verify (and repair) the repository and indexes
   wikiwerk version
 Every flag can also be set as WIKIWERK_<FLAG> (for example WIKIWERK_DATA).`
 
@@ -169,20 +173,32 @@ func (m *Main) openRepo() (*storage.Repo, error) {
 	if err := os.MkdirAll(m.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
-	opt := storage.Options{IndexPath: filepath.Join(m.DataDir, "history.idx")}
-	if m.RepoPath != "" {
-		repo, err := storage.Open(m.RepoPath, opt)
-		m.logIndexProblem(repo)
-		return repo, err
+	if n, err := fsutil.RemoveTemps(m.DataDir); err == nil && n > 0 {
+		m.log.Info("removed temporary files of an interrupted write", "count", n)
 	}
+	opt := storage.Options{IndexPath: filepath.Join(m.DataDir, "history.idx"), Logger: m.log}
 	dir := filepath.Join(m.DataDir, "content.git")
 	var repo *storage.Repo
 	var err error
-	if _, statErr := os.Stat(filepath.Join(dir, "HEAD")); statErr == nil {
+	if m.RepoPath != "" {
+		dir = m.RepoPath
+		repo, err = storage.Open(m.RepoPath, opt)
+		m.logIndexProblem(repo)
+	} else if _, statErr := os.Stat(filepath.Join(dir, "HEAD")); statErr == nil {
 		repo, err = storage.Open(dir, opt)
 		m.logIndexProblem(repo)
 	} else {
 		repo, err = storage.Init(dir, opt)
+	}
+	if errors.Is(err, storage.ErrDamaged) {
+		where := "-data " + m.DataDir
+		if m.RepoPath != "" {
+			where = "-repo " + m.RepoPath
+		}
+		return nil, fmt.Errorf("%w.\nThe wiki will not start on it, and will not seed it again.\n"+
+			"To see what is wrong, run:    wikiwerk check %s\n"+
+			"To restore main from the reflog (or the newest complete commit), run:\n"+
+			"                              wikiwerk check -repair %s", err, where, where)
 	}
 	if err != nil {
 		return nil, err
@@ -190,7 +206,7 @@ func (m *Main) openRepo() (*storage.Repo, error) {
 	// Seeding is checked on every start, not only after Init, so that a
 	// crash between creating and seeding heals itself.
 	snap, err := repo.Snapshot(context.Background())
-	if err == nil && snap.Head == "" {
+	if err == nil && snap.Head == "" && m.RepoPath == "" {
 		err = seed(repo)
 		if err == nil {
 			m.log.Info("created the content repository with the seed pages", "path", dir)
@@ -246,6 +262,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer repo.Close()
+	// Consumers of the change feed: each catches up from its own
+	// checkpoint now, then follows every move of main.
+	indexSaver, err := repo.Subscribe(ctx, repo.IndexSaver(5*time.Second))
+	if err != nil {
+		return err
+	}
+	defer indexSaver.Close()
 	stopHousekeeping := startHousekeeping(ctx, repo, storage.HousekeepingOptions{Logger: m.log})
 	defer stopHousekeeping()
 	theme, err := themes.Open(m.ThemeDir)

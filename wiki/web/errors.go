@@ -34,6 +34,8 @@ func statusOf(err error) int {
 		return http.StatusMethodNotAllowed
 	case errors.Is(err, errMediaType):
 		return http.StatusUnsupportedMediaType
+	case errors.Is(err, wiki.ErrNoSpace):
+		return http.StatusInsufficientStorage
 	}
 	return http.StatusInternalServerError
 }
@@ -49,6 +51,9 @@ var errMediaType = errors.New("unsupported media type")
 // 4xx (it says what was wrong with the request), and nothing internal for
 // 5xx.
 func publicMessage(err error, status int) string {
+	if status == http.StatusInsufficientStorage {
+		return "De schijf van de wiki is vol: er is niets opgeslagen. Probeer het later opnieuw; uw tekst staat nog in het formulier. / The wiki's disk is full: nothing was saved. Try again later; your text is still in the form."
+	}
 	if status >= 500 {
 		return "Er ging iets mis aan onze kant. / Something went wrong on our side."
 	}
