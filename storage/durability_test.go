@@ -333,3 +333,20 @@ func TestFullDiskAnswersNoSpace(t *testing.T) {
 	}
 	fsck(t, dir)
 }
+
+// TestLookAlikeNamesRefused: a new page whose name looks like an existing
+// one (Cyrillic o, a zero for an o, another case) is refused with the name
+// of the existing page; an edit of the page itself is not.
+func TestLookAlikeNamesRefused(t *testing.T) {
+	r, _ := newRepo(t)
+	home := save(t, r, anna, "Home", "start\n", "", "start")
+	for _, twin := range []string{"H\u043eme", "H0me", "HOME", "home"} {
+		_, err := r.Commit(context.Background(), wiki.Commit{Author: bram, Message: "twin",
+			Changes: []wiki.Change{{Name: wiki.Name(twin), Content: []byte("nep\n")}}})
+		if !errors.Is(err, wiki.ErrNameTaken) || !strings.Contains(err.Error(), "Home") {
+			t.Errorf("new page %q: %v, want ErrNameTaken naming Home", twin, err)
+		}
+	}
+	save(t, r, anna, "Home", "start, bewerkt\n", home, "edit")
+	save(t, r, anna, "Homes", "anders\n", "", "a different name")
+}

@@ -105,6 +105,39 @@ func (x *index) add(rev *wiki.Revision, id plumbing.Hash, changes []fileChange) 
 	x.findRenames(s, changes)
 }
 
+// creditMove records, for a move of main to the commit at seq, every path
+// that differs between the old and the new head but whose last recorded
+// change did not leave the content it has now: it is credited to the new
+// head, so that history and recent changes show what the move did.
+func (x *index) creditMove(seq int32, moved []fileChange) {
+	rev := x.chain[seq]
+	var added []fileChange
+	for _, c := range moved {
+		changes := x.paths[c.path]
+		if n := len(changes); n > 0 && changes[n-1].blob == c.blob {
+			continue // a new commit (or an old one) already left it so
+		}
+		if n := len(changes); n > 0 && changes[n-1].seq == seq {
+			continue
+		}
+		added = append(added, c)
+	}
+	if len(added) == 0 {
+		return
+	}
+	for _, c := range added {
+		path := c.path
+		if known, ok := x.pathNames[path]; ok {
+			path = known
+		} else {
+			x.pathNames[path] = path
+		}
+		x.paths[path] = append(x.paths[path], pathChange{seq: seq, blob: c.blob, old: c.old})
+		rev.Changes = append(rev.Changes, wiki.FileChange{Path: path, Kind: c.kind})
+	}
+	sort.Slice(rev.Changes, func(i, j int) bool { return rev.Changes[i].Path < rev.Changes[j].Path })
+}
+
 // applyHead brings the files at head up to date with the difference
 // between the old and the new head's trees.
 func (x *index) applyHead(changes []fileChange) {

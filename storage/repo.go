@@ -9,6 +9,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -78,6 +80,8 @@ type Repo struct {
 	gitMu sync.Mutex
 	st    *filesystem.Storage
 	repo  *git.Repository
+	// writers write blobs outside gitMu (blobwrite.go).
+	writers blobWriters
 	// unsynced lists the loose objects written since the branch last
 	// moved; they are fsynced before it moves again. Under gitMu.
 	unsynced []plumbing.Hash
@@ -169,6 +173,7 @@ func open(gitDir string, st *filesystem.Storage, repo *git.Repository, opt Optio
 		branch:    plumbing.NewBranchReferenceName(opt.Branch),
 		gitDir:    gitDir,
 		log:       opt.Logger,
+		writers:   newBlobWriters(gitDir, max(2, runtime.GOMAXPROCS(0))),
 		st:        st,
 		repo:      repo,
 		idx:       newIndex(),
@@ -210,6 +215,7 @@ func open(gitDir string, st *filesystem.Storage, repo *git.Repository, opt Optio
 // Close saves the history index and releases the repository's files.
 func (r *Repo) Close() error {
 	err := r.SaveIndex()
+	r.writers.close()
 	r.gitMu.Lock()
 	defer r.gitMu.Unlock()
 	return errors.Join(err, r.st.Close())
@@ -311,6 +317,14 @@ func (r *Repo) syncLocked() error {
 		return err
 	}
 	r.mu.Lock()
+	if len(fresh) > 0 {
+		// What main's move changed must show in history, whatever the
+		// shape of the commits: a merge whose first parent is an older
+		// commit can change a page that no single commit of the push
+		// changes against its parents. Such paths are credited to the
+		// new head.
+		x.creditMove(x.seq[head], headChanges)
+	}
 	x.applyHead(headChanges)
 	rebuilt := x != r.idx
 	r.idx = x
@@ -778,10 +792,17 @@ func (r *Repo) Commit(ctx context.Context, c wiki.Commit) (wiki.CommitResult, er
 	if err != nil {
 		return wiki.CommitResult{}, err
 	}
+	// The texts are compressed, written and fsynced before the lock is
+	// taken, so that concurrent saves overlap that work; only trees, the
+	// commit and the branch move are serialised.
+	pre, err := r.storeBlobsOutside(ctx, c.Changes)
+	if err != nil {
+		return wiki.CommitResult{}, noSpace(err)
+	}
 	r.gitMu.Lock()
 	defer r.gitMu.Unlock()
 	// The branch can move under us only if another process writes the
-	// repository; then CheckAndSetReference fails and we retry on top of it.
+	// repository; then the compare-and-swap fails and we retry on top of it.
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return wiki.CommitResult{}, err
@@ -789,7 +810,7 @@ func (r *Repo) Commit(ctx context.Context, c wiki.Commit) (wiki.CommitResult, er
 		if err := r.syncLocked(); err != nil {
 			return wiki.CommitResult{}, err
 		}
-		res, err := r.commitLocked(c, author)
+		res, err := r.commitLocked(c, author, pre)
 		if errors.Is(err, storageRefChanged) && attempt < 5 {
 			continue
 		}
@@ -803,12 +824,12 @@ func (r *Repo) Commit(ctx context.Context, c wiki.Commit) (wiki.CommitResult, er
 
 var storageRefChanged = errors.New("branch moved during commit")
 
-func (r *Repo) commitLocked(c wiki.Commit, author object.Signature) (wiki.CommitResult, error) {
+func (r *Repo) commitLocked(c wiki.Commit, author object.Signature, pre []plumbing.Hash) (wiki.CommitResult, error) {
 	x := r.idx
 	snap := r.snap.Load()
 	head := r.headHash()
 	edits := make(map[string]plumbing.Hash, len(c.Changes))
-	for _, ch := range c.Changes {
+	for i, ch := range c.Changes {
 		path := ch.Name.Path()
 		if ch.File != "" {
 			if err := checkFilePath(ch.File); err != nil {
@@ -847,6 +868,9 @@ func (r *Repo) commitLocked(c wiki.Commit, author object.Signature) (wiki.Commit
 			if other, ok := snap.CaseTwin(ch.Name); ok && other != ch.Name {
 				return wiki.CommitResult{}, fmt.Errorf("%w: %s differs from the existing page %s only in letter case", wiki.ErrNameTaken, ch.Name, other)
 			}
+			if other, ok := snap.LookAlike(ch.Name); ok && other != ch.Name && !deleted(c.Changes, other) {
+				return wiki.CommitResult{}, fmt.Errorf("%w: %s looks the same as the existing page %s (letters from another script, or digits for letters); choose another name or edit %s", wiki.ErrNameTaken, ch.Name, other, other)
+			}
 		}
 		if ch.Delete {
 			edits[path] = plumbing.ZeroHash
@@ -861,6 +885,11 @@ func (r *Repo) commitLocked(c wiki.Commit, author object.Signature) (wiki.Commit
 				return wiki.CommitResult{}, fmt.Errorf("%w: no blob %s", wiki.ErrInvalidInput, ch.Blob)
 			}
 			edits[path] = blob
+			continue
+		}
+		if pre != nil && !pre[i].IsZero() && bytes.Equal(content, ch.Content) {
+			// Stored and fsynced before the lock (not rebased since).
+			edits[path] = pre[i]
 			continue
 		}
 		blob, err := r.storeBlob(content)
@@ -973,4 +1002,15 @@ func noSpace(err error) error {
 		return fmt.Errorf("%w: %w", wiki.ErrNoSpace, err)
 	}
 	return err
+}
+
+// deleted reports whether the changes delete page n (a rename from a
+// look-alike name to the right one replaces it in one commit).
+func deleted(changes []wiki.Change, n wiki.Name) bool {
+	for _, ch := range changes {
+		if ch.Delete && ch.File == "" && ch.Name == n {
+			return true
+		}
+	}
+	return false
 }

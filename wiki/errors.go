@@ -26,7 +26,8 @@ var (
 	// the page's current revision. The Wiki turns it into a *ConflictError.
 	ErrStale = errors.New("stale base revision")
 	// ErrNameTaken: a new page's name collides with an existing page that
-	// differs only in letter case. (409)
+	// differs only in letter case, or looks the same (a confusable
+	// skeleton, UTS #39). (409)
 	ErrNameTaken = errors.New("name taken")
 	// ErrForbidden: the action is not allowed for this user or in this mode. (403)
 	ErrForbidden = errors.New("forbidden")

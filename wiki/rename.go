@@ -62,6 +62,9 @@ func (w *Wiki) Rename(ctx context.Context, rn Rename) (RenameResult, error) {
 	if existing, ok := snap.CaseTwin(rn.To); ok {
 		return RenameResult{}, fmt.Errorf("%w: a page %s already exists", ErrNameTaken, existing)
 	}
+	if existing, ok := snap.LookAlike(rn.To); ok && existing != rn.From {
+		return RenameResult{}, fmt.Errorf("%w: %s looks the same as the existing page %s", ErrNameTaken, rn.To, existing)
+	}
 	changes := []Change{
 		{Name: rn.To, Blob: from.Blob},
 		{Name: rn.From, Content: redirectStub(rn.To), Base: rn.Base},
@@ -183,11 +186,26 @@ func RedirectTarget(content []byte) (Name, bool) {
 	return "", false
 }
 
+// RevertRequest asks for a page's text to become that of an earlier
+// revision.
+type RevertRequest struct {
+	// Name is the page.
+	Name Name
+	// To is the revision whose text the page gets back.
+	To string
+	// Base is the page's current revision as the user saw it ("" if it
+	// is deleted); a stale base is a conflict.
+	Base string
+	// Author makes the new commit.
+	Author Author
+	// Message is the commit message; "" gives a default that names To.
+	Message string
+}
+
 // Revert makes a page's text that of an earlier revision, in a new commit:
-// history is never rewritten. base is the page's current revision as the
-// user saw it ("" if it is deleted); a stale base is a conflict. Reverting
-// a deleted page restores it.
-func (w *Wiki) Revert(ctx context.Context, name Name, revision, base string, author Author, message string) (SaveResult, error) {
+// history is never rewritten. Reverting a deleted page restores it.
+func (w *Wiki) Revert(ctx context.Context, req RevertRequest) (SaveResult, error) {
+	name, revision, base, author, message := req.Name, req.To, req.Base, req.Author, req.Message
 	old, err := w.store.ReadPage(ctx, name, revision)
 	if err != nil {
 		return SaveResult{}, err

@@ -75,7 +75,7 @@ func TestDeleteRestoreRevert(t *testing.T) {
 	v2, _ := w.Save(ctx, wiki.Save{Name: "P", Content: []byte("twee\n"), Base: v1.Revision})
 
 	// Revert to v1: a new commit with v1's text.
-	rv, err := w.Revert(ctx, "P", v1.Revision, v2.Revision, wiki.Author{Name: "Anna"}, "")
+	rv, err := w.Revert(ctx, wiki.RevertRequest{Name: "P", To: v1.Revision, Base: v2.Revision, Author: wiki.Author{Name: "Anna"}})
 	if err != nil || !rv.Committed {
 		t.Fatalf("revert: %+v %v", rv, err)
 	}
@@ -83,7 +83,7 @@ func TestDeleteRestoreRevert(t *testing.T) {
 	if string(p.Content) != "een\n" || !strings.HasPrefix(p.Revision.Message, "Revert P to ") {
 		t.Fatalf("after revert: %q %q", p.Content, p.Revision.Message)
 	}
-	if _, err := w.Revert(ctx, "P", v2.Revision, v2.Revision, wiki.Author{}, ""); !errors.Is(err, wiki.ErrConflict) {
+	if _, err := w.Revert(ctx, wiki.RevertRequest{Name: "P", To: v2.Revision, Base: v2.Revision}); !errors.Is(err, wiki.ErrConflict) {
 		t.Fatalf("revert with stale base: %v", err)
 	}
 
@@ -96,7 +96,7 @@ func TestDeleteRestoreRevert(t *testing.T) {
 	if err != nil || info.Deleted.ID != del || info.Deleted.Author.Name != "Bram" || info.LastVersion.ID != rv.Revision {
 		t.Fatalf("deleted page info: %+v %v", info, err)
 	}
-	res, err := w.Revert(ctx, "P", info.LastVersion.ID, "", wiki.Author{}, "")
+	res, err := w.Revert(ctx, wiki.RevertRequest{Name: "P", To: info.LastVersion.ID})
 	if err != nil || !res.Created {
 		t.Fatalf("restore: %+v %v", res, err)
 	}

@@ -22,14 +22,15 @@ type Snapshot struct {
 	// only then), so that rendered links to missing pages can be cached.
 	NamesVersion uint64
 
-	pages  *iradix.Tree[PageInfo] // name -> page
-	folded *iradix.Tree[Name]     // Name.Fold() -> name
-	files  *iradix.Tree[string]   // attachment path -> blob id
+	pages     *iradix.Tree[PageInfo] // name -> page
+	folded    *iradix.Tree[Name]     // Name.Fold() -> name
+	skeletons *iradix.Tree[Name]     // Name.Skeleton() -> name
+	files     *iradix.Tree[string]   // attachment path -> blob id
 }
 
 // EmptySnapshot is the state of a repository without commits.
 func EmptySnapshot() *Snapshot {
-	return &Snapshot{pages: iradix.New[PageInfo](), folded: iradix.New[Name](), files: iradix.New[string]()}
+	return &Snapshot{pages: iradix.New[PageInfo](), folded: iradix.New[Name](), skeletons: iradix.New[Name](), files: iradix.New[string]()}
 }
 
 // Page returns the page with this exact name.
@@ -66,6 +67,24 @@ func (s *Snapshot) PagesUnder(folder string) iter.Seq[PageInfo] {
 // letter case (or is n itself).
 func (s *Snapshot) CaseTwin(n Name) (Name, bool) { return s.folded.Get([]byte(n.Fold())) }
 
+// LookAlike returns an existing page whose name looks like n (the same
+// confusable skeleton, UTS #39): a new page n next to it could deceive
+// readers. It may return n itself.
+func (s *Snapshot) LookAlike(n Name) (Name, bool) { return s.skeletons.Get([]byte(n.Skeleton())) }
+
+// NameTaken returns the existing page that a new page n would collide
+// with: one that differs only by letter case, or looks the same. It reports
+// false when n is free (or is that page itself).
+func (s *Snapshot) NameTaken(n Name) (Name, bool) {
+	if other, ok := s.CaseTwin(n); ok && other != n {
+		return other, true
+	}
+	if other, ok := s.LookAlike(n); ok && other != n {
+		return other, true
+	}
+	return "", false
+}
+
 // File returns the blob id of the attachment at path.
 func (s *Snapshot) File(path string) (string, bool) { return s.files.Get([]byte(path)) }
 
@@ -94,13 +113,14 @@ type SnapshotEdit struct {
 	base         *Snapshot
 	pages        *iradix.Txn[PageInfo]
 	folded       *iradix.Txn[Name]
+	skeletons    *iradix.Txn[Name]
 	files        *iradix.Txn[string]
 	namesChanged bool
 }
 
 // Edit starts building the snapshot that follows s.
 func (s *Snapshot) Edit() *SnapshotEdit {
-	return &SnapshotEdit{base: s, pages: s.pages.Txn(), folded: s.folded.Txn(), files: s.files.Txn()}
+	return &SnapshotEdit{base: s, pages: s.pages.Txn(), folded: s.folded.Txn(), skeletons: s.skeletons.Txn(), files: s.files.Txn()}
 }
 
 // SetPage adds or updates a page.
@@ -109,6 +129,7 @@ func (e *SnapshotEdit) SetPage(p PageInfo) {
 		e.namesChanged = true
 	}
 	e.folded.Insert([]byte(p.Name.Fold()), p.Name)
+	e.skeletons.Insert([]byte(p.Name.Skeleton()), p.Name)
 }
 
 // DeletePage removes a page.
@@ -119,6 +140,9 @@ func (e *SnapshotEdit) DeletePage(n Name) {
 	e.namesChanged = true
 	if twin, ok := e.folded.Get([]byte(n.Fold())); ok && twin == n {
 		e.folded.Delete([]byte(n.Fold()))
+	}
+	if twin, ok := e.skeletons.Get([]byte(n.Skeleton())); ok && twin == n {
+		e.skeletons.Delete([]byte(n.Skeleton()))
 	}
 }
 
@@ -135,5 +159,5 @@ func (e *SnapshotEdit) Done(head string) *Snapshot {
 	if e.namesChanged {
 		v++
 	}
-	return &Snapshot{Head: head, NamesVersion: v, pages: e.pages.Commit(), folded: e.folded.Commit(), files: e.files.Commit()}
+	return &Snapshot{Head: head, NamesVersion: v, pages: e.pages.Commit(), folded: e.folded.Commit(), skeletons: e.skeletons.Commit(), files: e.files.Commit()}
 }

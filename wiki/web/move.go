@@ -133,7 +133,7 @@ func (s *Server) handleRevert(w http.ResponseWriter, r *http.Request) error {
 		return formError(err)
 	}
 	by := author(r, wiki.Author{Name: strings.TrimSpace(r.PostForm.Get("author_name")), Email: strings.TrimSpace(r.PostForm.Get("author_email"))})
-	_, err = s.wiki.Revert(r.Context(), name, r.PostForm.Get("revision"), r.PostForm.Get("base"), by, r.PostForm.Get("message"))
+	_, err = s.wiki.Revert(r.Context(), wiki.RevertRequest{Name: name, To: r.PostForm.Get("revision"), Base: r.PostForm.Get("base"), Author: by, Message: r.PostForm.Get("message")})
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func (s *Server) handleAPIRevert(w http.ResponseWriter, r *http.Request) error {
 	} else if !errors.Is(err, wiki.ErrNotFound) {
 		return err
 	}
-	res, err := s.wiki.Revert(r.Context(), name, body.Revision, base, author(r, body.Author), body.Message)
+	res, err := s.wiki.Revert(r.Context(), wiki.RevertRequest{Name: name, To: body.Revision, Base: base, Author: author(r, body.Author), Message: body.Message})
 	if err != nil {
 		return err
 	}
