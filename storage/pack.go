@@ -132,12 +132,20 @@ func (p *Pack) planLocked(r *Repo, ps *packSet, w *fetchWalk, thin bool) error {
 	}
 	// canBase reports whether b may be named as the base of a REF_DELTA
 	// computed here: it is in the pack, or the client has it.
-	canBase := func(b plumbing.Hash) bool {
+	walkPos := make(map[plumbing.Hash]int, len(w.objects))
+	for i, o := range w.objects {
+		walkPos[o.hash] = i
+	}
+	canBase := func(b plumbing.Hash, i int) bool {
 		if b.IsZero() {
 			return false
 		}
-		if _, ok := byHash[b]; ok {
-			return true
+		if be, ok := byHash[b]; ok {
+			// Only a base written before the delta: stored entries go
+			// first, loose ones in walk order. A REF_DELTA naming a
+			// later entry breaks git's index-pack when the client also
+			// has that base ("REF_DELTA ... already resolved").
+			return be.pack != nil || walkPos[b] < i
 		}
 		return thin && w.clientHas[b]
 	}
@@ -153,7 +161,7 @@ func (p *Pack) planLocked(r *Repo, ps *packSet, w *fetchWalk, thin bool) error {
 		// close a cycle, which the client could not resolve.
 		baseOK := thin && w.clientHas[o.pathBase]
 		if e.pack == nil {
-			baseOK = canBase(o.pathBase)
+			baseOK = canBase(o.pathBase, i)
 		}
 		if storedWhole && !baseOK {
 			e.kind = rawFull

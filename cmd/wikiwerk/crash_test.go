@@ -153,6 +153,7 @@ func TestKillDuringWrites(t *testing.T) {
 			}()
 		}
 		// A rename and a push in flight during the kill.
+		pushDone := make(chan struct{})
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
@@ -180,22 +181,38 @@ func TestKillDuringWrites(t *testing.T) {
 			f := filepath.Join(clone, "Gepusht", fmt.Sprintf("Ronde-%d.md", round))
 			os.MkdirAll(filepath.Dir(f), 0o755)
 			os.WriteFile(f, []byte(strings.Repeat(fmt.Sprintf("Gepusht in ronde %d.\n", round), 2000)), 0o644)
-			if _, err := gitErr(clone, "pull", "-q", "--rebase"); err != nil {
-				return
-			}
+			defer close(pushDone)
+			gitErr(clone, "remote", "set-url", "origin", srv.url+"/wiki.git")
 			gitErr(clone, "add", "-A")
 			if _, err := gitErr(clone, "commit", "-qm", fmt.Sprintf("Push ronde %d", round)); err != nil {
 				return
 			}
-			if _, err := gitErr(clone, "push", "-q", "origin", "HEAD:main"); err == nil {
-				id, _ := gitErr(clone, "rev-parse", "HEAD")
-				mu.Lock()
-				pushed = append(pushed, strings.TrimSpace(id))
-				mu.Unlock()
-			} else {
-				gitErr(clone, "reset", "-q", "--hard", "origin/main")
+			// main moves with every save: pull and try again until the
+			// push is a fast-forward (or the server is gone).
+			for try := 0; try < 20; try++ {
+				if out, err := gitErr(clone, "pull", "-q", "--rebase", "origin", "main"); err != nil {
+					t.Logf("round %d: pull: %v %s", round, err, out)
+					gitErr(clone, "rebase", "--abort")
+					return
+				}
+				if _, err := gitErr(clone, "push", "-q", "origin", "HEAD:main"); err == nil {
+					id, _ := gitErr(clone, "rev-parse", "HEAD")
+					mu.Lock()
+					pushed = append(pushed, strings.TrimSpace(id))
+					mu.Unlock()
+					return
+				}
 			}
 		}()
+		if round%2 == 0 {
+			// Let the push finish in these rounds, so that acknowledged
+			// pushes are checked too; in the others the kill may land
+			// in the middle of one.
+			select {
+			case <-pushDone:
+			case <-time.After(20 * time.Second):
+			}
+		}
 		time.Sleep(time.Duration(300+rng.IntN(900)) * time.Millisecond)
 		srv.cmd.Process.Kill() // SIGKILL: no shutdown, no deferred saves
 		<-srv.done
