@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/wikiwerk/wikiwerk/internal/fsutil"
@@ -18,13 +19,14 @@ import (
 // renamed into place, so two storages on one repository never see each
 // other half-done, and equal content lands in the same file.
 
-// blobWriters is a pool of storages used only to write loose blobs.
+// blobWriters is a pool of storages, each used by one goroutine at a
+// time: to write loose blobs, or to read blobs for page views.
 type blobWriters chan *filesystem.Storage
 
 func newBlobWriters(gitDir string, n int) blobWriters {
 	p := make(blobWriters, n)
 	for range n {
-		p <- filesystem.NewStorageWithOptions(osfs.New(gitDir), nil, filesystem.Options{})
+		p <- filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRU(4<<20), filesystem.Options{})
 	}
 	return p
 }

@@ -166,7 +166,9 @@ func (s *subscription) run(ctx context.Context) {
 		moved := s.r.movedChan()
 		head := s.r.snap.Load().Head
 		applied := s.Applied()
-		if head != "" && head != applied {
+		// While the history index is first built, the head is not in it
+		// yet; the build's end moves main for the index and wakes us.
+		if head != "" && head != applied && !s.r.building.Load() {
 			err := s.apply(ctx, applied, head)
 			if ctx.Err() != nil {
 				return

@@ -44,6 +44,12 @@ type Options struct {
 	ObjectCacheBytes int64
 	// BlobCacheBytes bounds the cache of page contents; default 32 MiB.
 	BlobCacheBytes int64
+	// BuildInBackground, when the history index has to be built from
+	// scratch (a first start on a large repository), opens at once with
+	// the pages of head and builds the index in the background: page
+	// views work meanwhile, history and recent changes are empty until it
+	// is done (see Indexing), and writes wait for it.
+	BuildInBackground bool
 	// Logger receives what the store does on its own (recovery at
 	// start, consumers that fail); nil discards it.
 	Logger *slog.Logger
@@ -80,8 +86,12 @@ type Repo struct {
 	gitMu sync.Mutex
 	st    *filesystem.Storage
 	repo  *git.Repository
-	// writers write blobs outside gitMu (blobwrite.go).
-	writers blobWriters
+	// rd, when set, reads commits and trees from the pack files directly
+	// (rawread.go). Under gitMu.
+	rd *objectReader
+	// writers write blobs outside gitMu (blobwrite.go); readers read
+	// them for page views.
+	writers, readers blobWriters
 	// unsynced lists the loose objects written since the branch last
 	// moved; they are fsynced before it moves again. Under gitMu.
 	unsynced []plumbing.Hash
@@ -93,11 +103,19 @@ type Repo struct {
 	snap  atomic.Pointer[wiki.Snapshot]
 	blobs *blobCache
 
+	// building is set while the history index is built in the
+	// background; indexDone and indexTotal count its progress.
+	building              atomic.Bool
+	indexDone, indexTotal atomic.Int64
+
 	// moved is closed when main moves (feed.go).
 	movedMu sync.Mutex
 	moved   chan struct{}
 
 	log *slog.Logger
+
+	closeOnce sync.Once
+	closeErr  error
 
 	// packs serves fetches from the pack files (packset.go).
 	packs packSet
@@ -174,6 +192,7 @@ func open(gitDir string, st *filesystem.Storage, repo *git.Repository, opt Optio
 		gitDir:    gitDir,
 		log:       opt.Logger,
 		writers:   newBlobWriters(gitDir, max(2, runtime.GOMAXPROCS(0))),
+		readers:   newBlobWriters(gitDir, 1),
 		st:        st,
 		repo:      repo,
 		idx:       newIndex(),
@@ -206,19 +225,68 @@ func open(gitDir string, st *filesystem.Storage, repo *git.Repository, opt Optio
 		}
 	}
 	r.snap.Store(r.idx.snapshot(0))
+	if opt.BuildInBackground && len(r.idx.chain) == 0 {
+		head, err := r.headLocked()
+		if err != nil {
+			return nil, err
+		}
+		if !head.IsZero() {
+			// Serve the pages of head at once, without revisions.
+			files, err := r.treeChangesLocked(plumbing.ZeroHash, head)
+			if err != nil {
+				return nil, err
+			}
+			e := wiki.EmptySnapshot().Edit()
+			for _, f := range files {
+				if name, ok := wiki.ParsePath(f.path); ok {
+					e.SetPage(wiki.PageInfo{Name: name, Blob: f.blob.String()})
+				} else {
+					e.SetFile(f.path, f.blob.String())
+				}
+			}
+			r.snap.Store(e.Done(head.String()))
+			r.building.Store(true)
+			go r.buildIndex()
+			return r, nil
+		}
+	}
 	if err := r.syncLocked(); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// Close saves the history index and releases the repository's files.
-func (r *Repo) Close() error {
-	err := r.SaveIndex()
-	r.writers.close()
+// buildIndex builds the history index in the background (a first start).
+func (r *Repo) buildIndex() {
 	r.gitMu.Lock()
 	defer r.gitMu.Unlock()
-	return errors.Join(err, r.st.Close())
+	defer r.building.Store(false)
+	t0 := time.Now()
+	if err := r.syncLocked(); err != nil {
+		r.log.Error("building the history index failed; history stays empty until the next start", "err", err)
+		return
+	}
+	r.log.Info("built the history index", "commits", len(r.idx.chain), "took", time.Since(t0).Round(time.Millisecond))
+}
+
+// Indexing reports the progress of a history index build in the
+// background: commits done of total, and whether it is still running.
+func (r *Repo) Indexing() (done, total int, busy bool) {
+	return int(r.indexDone.Load()), int(r.indexTotal.Load()), r.building.Load()
+}
+
+// Close saves the history index and releases the repository's files.
+// A second Close does nothing.
+func (r *Repo) Close() error {
+	r.closeOnce.Do(func() {
+		err := r.SaveIndex()
+		r.writers.close()
+		r.readers.close()
+		r.gitMu.Lock()
+		defer r.gitMu.Unlock()
+		r.closeErr = errors.Join(err, r.st.Close())
+	})
+	return r.closeErr
 }
 
 // SaveIndex writes the commits of the history index that its file does
@@ -290,8 +358,14 @@ func (r *Repo) syncLocked() error {
 	if head == old {
 		return nil
 	}
+	// Read commits and trees straight from the pack files while indexing:
+	// through go-git each read looks for a loose file first and decodes
+	// into fresh objects, which made a cold start of 100,000 commits take
+	// over a minute.
+	done := r.useRawReaderLocked()
+	defer done()
 	x := r.idx
-	var fresh []*object.Commit
+	var fresh []plumbing.Hash
 	reachedOld := old.IsZero()
 	if !head.IsZero() {
 		if fresh, reachedOld, err = r.newCommitsLocked(x, head, old); err != nil {
@@ -307,10 +381,21 @@ func (r *Repo) syncLocked() error {
 			return err
 		}
 	}
-	for _, c := range fresh {
+	if x == r.idx && len(x.chain) == 0 && len(fresh) > 0 {
+		// A first build: into an index of its own, so that readers see
+		// no half-built history, and without taking mu per commit.
+		x = newIndex()
+	}
+	r.indexTotal.Store(int64(len(fresh)))
+	for i, h := range fresh {
+		c, err := r.readCommitLocked(h)
+		if err != nil {
+			return err
+		}
 		if err := r.indexCommitLocked(x, c); err != nil {
 			return err
 		}
+		r.indexDone.Store(int64(i + 1))
 	}
 	headChanges, err := r.treeChangesLocked(old, head)
 	if err != nil {
@@ -341,8 +426,8 @@ func (r *Repo) syncLocked() error {
 			paths = append(paths, c.path)
 		}
 		r.mu.RLock()
-		for _, c := range fresh {
-			for _, ch := range x.chain[x.seq[c.Hash]].Changes {
+		for _, h := range fresh {
+			for _, ch := range x.chain[x.seq[h]].Changes {
 				paths = append(paths, ch.Path)
 			}
 		}
@@ -356,11 +441,18 @@ func (r *Repo) syncLocked() error {
 // newCommitsLocked returns the commits reachable from head that x does not
 // hold, parents before children, and whether the walk met old (the
 // indexed head), which tells a fast-forward from a rewrite. Only the new
-// part of the graph is read: the walk stops at commits x knows.
-func (r *Repo) newCommitsLocked(x *index, head, old plumbing.Hash) ([]*object.Commit, bool, error) {
+// part of the graph is read: the walk stops at commits x knows. It keeps
+// only ids and parents (a first build walks 100,000 commits; their
+// messages are read again one at a time when each is indexed).
+func (r *Repo) newCommitsLocked(x *index, head, old plumbing.Hash) ([]plumbing.Hash, bool, error) {
 	seen := map[plumbing.Hash]bool{}
 	reachedOld := false
-	visit := func(h plumbing.Hash) (*object.Commit, error) {
+	type frame struct {
+		h       plumbing.Hash
+		parents []plumbing.Hash
+		next    int // the parent to visit next
+	}
+	visit := func(h plumbing.Hash) (*frame, error) {
 		if _, known := x.seq[h]; known {
 			reachedOld = reachedOld || h == old
 			return nil, nil
@@ -369,42 +461,57 @@ func (r *Repo) newCommitsLocked(x *index, head, old plumbing.Hash) ([]*object.Co
 			return nil, nil
 		}
 		seen[h] = true
-		c, err := object.GetCommit(r.st, h)
+		parents, err := r.parentsLocked(h)
 		if err != nil {
-			return nil, fmt.Errorf("read commit %s: %w", h, err)
+			return nil, err
 		}
-		return c, nil
+		return &frame{h: h, parents: parents}, nil
 	}
-	type frame struct {
-		c    *object.Commit
-		next int // the parent to visit next
-	}
-	var order []*object.Commit
-	c, err := visit(head)
-	if err != nil || c == nil {
+	var order []plumbing.Hash
+	f, err := visit(head)
+	if err != nil || f == nil {
 		return nil, reachedOld, err
 	}
 	// Depth-first, iteratively (a history is deeper than any stack), and
 	// emitted after the parents: a topological order.
-	stack := []frame{{c: c}}
+	stack := []*frame{f}
 	for len(stack) > 0 {
-		top := &stack[len(stack)-1]
-		if top.next < len(top.c.ParentHashes) {
-			p := top.c.ParentHashes[top.next]
+		top := stack[len(stack)-1]
+		if top.next < len(top.parents) {
+			p := top.parents[top.next]
 			top.next++
-			pc, err := visit(p)
+			pf, err := visit(p)
 			if err != nil {
 				return nil, false, err
 			}
-			if pc != nil {
-				stack = append(stack, frame{c: pc})
+			if pf != nil {
+				stack = append(stack, pf)
 			}
 			continue
 		}
-		order = append(order, top.c)
+		order = append(order, top.h)
 		stack = stack[:len(stack)-1]
 	}
 	return order, reachedOld, nil
+}
+
+// parentsLocked returns a commit's parents, parsing only its header when
+// the raw reader is in use.
+func (r *Repo) parentsLocked(h plumbing.Hash) ([]plumbing.Hash, error) {
+	if r.rd != nil {
+		if typ, b, err := r.rd.read(h); err == nil && typ == plumbing.CommitObject {
+			rc, err := parseRawCommit(h, b)
+			if err != nil {
+				return nil, fmt.Errorf("read commit %s: %w", h, err)
+			}
+			return rc.parents, nil
+		}
+	}
+	c, err := r.readCommitLocked(h)
+	if err != nil {
+		return nil, err
+	}
+	return c.ParentHashes, nil
 }
 
 // treeChangesLocked lists the files that differ between the trees of two
@@ -414,7 +521,7 @@ func (r *Repo) treeChangesLocked(from, to plumbing.Hash) ([]fileChange, error) {
 		if h.IsZero() {
 			return plumbing.ZeroHash, nil
 		}
-		c, err := object.GetCommit(r.st, h)
+		c, err := r.readCommitLocked(h)
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("read commit %s: %w", h, err)
 		}
@@ -461,7 +568,7 @@ func (r *Repo) indexCommitLocked(x *index, c *object.Commit) error {
 	var parentTree plumbing.Hash
 	rev := revisionOf(c)
 	if len(c.ParentHashes) > 0 {
-		p, err := object.GetCommit(r.st, c.ParentHashes[0])
+		p, err := r.readCommitLocked(c.ParentHashes[0])
 		if err != nil {
 			return fmt.Errorf("read parent of %s: %w", c.Hash, err)
 		}
@@ -492,7 +599,7 @@ func (r *Repo) indexCommitLocked(x *index, c *object.Commit) error {
 func (r *Repo) mergeOwnChangesLocked(c *object.Commit, changes []fileChange) ([]fileChange, error) {
 	var others []*object.Tree
 	for _, p := range c.ParentHashes[1:] {
-		pc, err := object.GetCommit(r.st, p)
+		pc, err := r.readCommitLocked(p)
 		if err != nil {
 			return nil, fmt.Errorf("read parent of %s: %w", c.Hash, err)
 		}
@@ -553,9 +660,17 @@ func (r *Repo) readBlob(h plumbing.Hash) ([]byte, error) {
 	if b, ok := r.blobs.get(h); ok {
 		return b, nil
 	}
-	r.gitMu.Lock()
-	b, err := r.readBlobLocked(h)
-	r.gitMu.Unlock()
+	// A storage of its own, not gitMu: a page view never waits for a
+	// save, a push being checked, a clone being planned or the history
+	// being indexed.
+	st := <-r.readers
+	b, err := readBlobFrom(st, h)
+	if errors.Is(err, wiki.ErrNotFound) {
+		// A pack installed since this storage listed them.
+		st.Reindex()
+		b, err = readBlobFrom(st, h)
+	}
+	r.readers <- st
 	if err != nil {
 		return nil, err
 	}
@@ -575,8 +690,11 @@ func (r *Repo) readBlobCachedLocked(h plumbing.Hash) ([]byte, error) {
 	return b, err
 }
 
-func (r *Repo) readBlobLocked(h plumbing.Hash) ([]byte, error) {
-	obj, err := r.st.EncodedObject(plumbing.BlobObject, h)
+func (r *Repo) readBlobLocked(h plumbing.Hash) ([]byte, error) { return readBlobFrom(r.st, h) }
+
+// readBlobFrom reads a blob through st.
+func readBlobFrom(st *filesystem.Storage, h plumbing.Hash) ([]byte, error) {
+	obj, err := st.EncodedObject(plumbing.BlobObject, h)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		return nil, fmt.Errorf("blob %s: %w", h, wiki.ErrNotFound)
 	}
@@ -617,11 +735,14 @@ func (r *Repo) ReadPage(ctx context.Context, name wiki.Name, at string) (*wiki.P
 			return nil, fmt.Errorf("page %s: %w", name, wiki.ErrNotFound)
 		}
 		blob = plumbing.NewHash(info.Blob)
-		rv, err := r.Revision(ctx, info.Revision)
-		if err != nil {
-			return nil, err
+		if info.Revision != "" {
+			// Unknown only while the history index is first built.
+			rv, err := r.Revision(ctx, info.Revision)
+			if err != nil {
+				return nil, err
+			}
+			rev = *rv
 		}
-		rev = *rv
 	} else {
 		h, err := parseID(at)
 		if err != nil {

@@ -18,6 +18,19 @@ func (r *Repo) treeEntries(h plumbing.Hash) ([]object.TreeEntry, error) {
 	if h.IsZero() {
 		return nil, nil
 	}
+	if r.rd != nil {
+		if typ, b, err := r.rd.read(h); err == nil && typ == plumbing.TreeObject {
+			raw, err := parseRawTree(nil, b)
+			if err != nil {
+				return nil, fmt.Errorf("read tree %s: %w", h, err)
+			}
+			entries := make([]object.TreeEntry, len(raw))
+			for i, e := range raw {
+				entries[i] = object.TreeEntry{Name: string(e.name), Mode: e.mode, Hash: e.hash}
+			}
+			return entries, nil
+		}
+	}
 	t, err := object.GetTree(r.st, h)
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", h, err)

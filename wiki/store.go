@@ -225,3 +225,11 @@ type Store interface {
 	// When no file would change, no commit is made.
 	Commit(ctx context.Context, c Commit) (CommitResult, error)
 }
+
+// Indexer is implemented by stores that build their history index in the
+// background on a first start.
+type Indexer interface {
+	// Indexing reports commits done of total, and whether the build is
+	// still running.
+	Indexing() (done, total int, busy bool)
+}

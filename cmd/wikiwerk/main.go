@@ -176,7 +176,7 @@ func (m *Main) openRepo() (*storage.Repo, error) {
 	if n, err := fsutil.RemoveTemps(m.DataDir); err == nil && n > 0 {
 		m.log.Info("removed temporary files of an interrupted write", "count", n)
 	}
-	opt := storage.Options{IndexPath: filepath.Join(m.DataDir, "history.idx"), Logger: m.log}
+	opt := storage.Options{IndexPath: filepath.Join(m.DataDir, "history.idx"), Logger: m.log, BuildInBackground: true}
 	dir := filepath.Join(m.DataDir, "content.git")
 	var repo *storage.Repo
 	var err error
@@ -251,17 +251,33 @@ func seed(repo *storage.Repo) error {
 // Run starts the server and blocks until ctx is cancelled, then shuts down
 // gracefully: requests in flight, such as a save, are allowed to finish.
 func (m *Main) Run(ctx context.Context) error {
-	if m.MemoryLimitMiB > 0 && os.Getenv("GOMEMLIMIT") == "" {
-		// The heap's live part is the history index and the caches; the
-		// rest is garbage the collector may leave until the heap doubles.
-		// A soft limit keeps a ten-year wiki within a small VM's memory.
-		debug.SetMemoryLimit(m.MemoryLimitMiB << 20)
-	}
+	// The heap's live part is the history index and the caches; the rest
+	// is garbage the collector may leave until the heap doubles. A soft
+	// limit (-memory-limit) keeps a ten-year wiki within a small VM's
+	// memory; it is set once the history index is built (below).
 	repo, err := m.openRepo()
 	if err != nil {
 		return err
 	}
 	defer repo.Close()
+	if m.MemoryLimitMiB > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		// A first build of the history index of a large wiki needs more
+		// room than the wiki does afterwards; under the soft limit the
+		// collector would run all the time and the build take minutes.
+		go func() {
+			for {
+				if _, _, busy := repo.Indexing(); !busy {
+					debug.SetMemoryLimit(m.MemoryLimitMiB << 20)
+					return
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Second):
+				}
+			}
+		}()
+	}
 	// Consumers of the change feed: each catches up from its own
 	// checkpoint now, then follows every move of main.
 	indexSaver, err := repo.Subscribe(ctx, repo.IndexSaver(5*time.Second))

@@ -51,7 +51,9 @@ func translate(lang, key string, args ...any) string {
 
 // messages maps a key to its Dutch and English text. It is never written to.
 var messages = map[string][2]string{
-	"skip":             {"Naar de inhoud", "Skip to content"},
+	"skip": {"Naar de inhoud", "Skip to content"},
+	"indexing": {"De geschiedenis wordt nog ingelezen (%d van %d versies, %d%%). Pagina's lezen kan al; geschiedenis, vergelijken en recente wijzigingen volgen zo, en opslaan wacht daarop.",
+		"The history is still being read in (%d of %d versions, %d%%). Pages can be read already; history, comparisons and recent changes follow shortly, and saving waits for it."},
 	"site":             {"wikiwerk", "wikiwerk"},
 	"nav":              {"Hoofdmenu", "Main menu"},
 	"home":             {"Voorpagina", "Front page"},

@@ -280,11 +280,11 @@ func cacheStatic(h http.Handler) http.Handler {
 	})
 }
 
-// handleHealth answers 200 "ok" once the repository has been opened and
-// indexed (it has a head), else 503.
+// handleHealth answers 200 "ok" once the repository has been opened (it
+// has a head), else 503. It does not wait for the history index: a first
+// start of a large wiki serves pages while that is built.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	head, err := s.wiki.Recent(r.Context(), wiki.HistoryQuery{Limit: 1})
-	if err != nil || len(head) == 0 {
+	if !s.wiki.Ready(r.Context()) {
 		http.Error(w, "repository not readable", http.StatusServiceUnavailable)
 		return
 	}

@@ -119,6 +119,9 @@ type base struct {
 	// CSRFToken goes into every form that changes something (field
 	// csrf_token) and, for editor.js, into a meta element.
 	CSRFToken string
+	// Indexing says, while the history is first indexed, how far it is;
+	// "" otherwise.
+	Indexing string
 }
 
 // T translates a message key into the page's language.
@@ -155,7 +158,21 @@ func (s *Server) base(r *http.Request, title string, name wiki.Name) base {
 		IsAdmin:   s.accounts != nil && s.policy.CanAdmin(u),
 		LoginURL:  login,
 		CSRFToken: csrfToken(r),
+		Indexing:  s.indexingNotice(r),
 	}
+}
+
+// indexingNotice is the notice shown while the history index is built.
+func (s *Server) indexingNotice(r *http.Request) string {
+	done, total, busy := s.wiki.Indexing()
+	if !busy {
+		return ""
+	}
+	pct := 0
+	if total > 0 {
+		pct = done * 100 / total
+	}
+	return translate(s.chooseLang(r), "indexing", done, total, pct)
 }
 
 // render writes a page template with its layout.
