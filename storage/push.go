@@ -118,7 +118,7 @@ func (r *Repo) ReceivePack(ctx context.Context, updates []RefUpdate, pack io.Rea
 	if !needPack {
 		return res
 	}
-	spool, err := spoolPack(pack, lim.MaxPackBytes)
+	spool, err := spoolPack(filepath.Join(r.gitDir, incomingDir), pack, lim.MaxPackBytes)
 	if spool != nil {
 		defer func() {
 			spool.Close()
@@ -150,12 +150,16 @@ func (r *Repo) ReceivePack(ctx context.Context, updates []RefUpdate, pack io.Rea
 
 var errUnpack = errors.New("cannot read the pack")
 
-// spoolPack copies the pack to a temporary file, so that reading it from a
-// slow client never holds the repository lock, and so that it can be parsed
-// with seeks instead of in memory. A nil file with a nil error means the
-// push sent no pack.
-func spoolPack(pack io.Reader, limit int64) (*os.File, error) {
-	f, err := os.CreateTemp("", "wikiwerk-push-*.pack")
+// spoolPack copies the pack to a temporary file in dir (incomingDir in the
+// repository's folder, so that what a crash leaves behind is found at
+// start), so that reading it from a slow client never holds the repository
+// lock, and so that it can be parsed with seeks instead of in memory. A nil
+// file with a nil error means the push sent no pack.
+func spoolPack(dir string, pack io.Reader, limit int64) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("spool pack: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "push-*.pack")
 	if err != nil {
 		return nil, fmt.Errorf("spool pack: %w", err)
 	}
@@ -175,20 +179,20 @@ func spoolPack(pack io.Reader, limit int64) (*os.File, error) {
 // receive validates and applies one update of the branch; it returns the
 // number of new commits.
 func (r *Repo) receive(ctx context.Context, u RefUpdate, spool *os.File, lim PushLimits) (int, error) {
-	// Trees and commits are held to the file limit too: a tree of a
-	// hundred thousand pages is some 5 MiB.
-	q := newQuarantine(r, max(lim.MaxFileBytes, lim.MaxPageBytes, 16<<20), 4*lim.MaxPackBytes+64<<20)
-	if fi, err := spool.Stat(); err == nil && fi.Size() > 0 {
-		p, err := packfile.NewParserWithStorage(packfile.NewScanner(spool), q)
-		if err != nil {
-			return 0, fmt.Errorf("%w: %v", errUnpack, err)
-		}
-		if _, err := p.Parse(); err != nil {
-			if errors.Is(err, errPackTooBig) {
-				return 0, reject("push too large", "the push holds %v", err)
-			}
-			return 0, fmt.Errorf("%w: %v", errUnpack, err)
-		}
+	q, err := openQuarantine(r, spool, lim)
+	if err != nil {
+		return 0, err
+	}
+	defer q.close()
+	// The push takes its share of the memory that pushes may use before
+	// it reads any object, and holds it until its pack is written.
+	release, err := receiving.acquire(ctx, q.weight(), pushGateWait)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	if err := q.index(ctx); err != nil {
+		return 0, err
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -204,7 +208,7 @@ func (r *Repo) receive(ctx context.Context, u RefUpdate, spool *os.File, lim Pus
 		}
 	}
 	if lim.MayChange != nil {
-		paths, err := changedPaths(q, commits)
+		paths, err := changedPaths(q, u, commits)
 		if err != nil {
 			return 0, err
 		}
@@ -214,6 +218,19 @@ func (r *Repo) receive(ctx context.Context, u RefUpdate, spool *os.File, lim Pus
 	}
 	if err := r.checkFoldedNames(q, u); err != nil {
 		return 0, err
+	}
+	if c.collision != nil {
+		return 0, c.collision
+	}
+	// Writing the pack compares large objects for deltas, each read whole
+	// and indexed: the push's share of the gate grows by what that costs
+	// before it starts.
+	if extra := q.stagingWeight(c.fresh); extra > 0 {
+		release()
+		if release, err = receiving.acquire(ctx, q.weight()+extra, pushGateWait); err != nil {
+			return 0, err
+		}
+		defer release()
 	}
 	// Pack the new objects before taking the lock: only moving the
 	// finished files into place happens under it.
@@ -310,6 +327,22 @@ func (r *Repo) checkFoldedNames(q *quarantine, u RefUpdate) error {
 			return reject("name taken", "page %q differs from the page %q only in letter case; the two would be one file on Windows and macOS.\n%s", n, other, renameAdvice)
 		}
 		folded[n.Fold()] = n
+	}
+	// Look-alike names (UTS #39 skeletons), among the new ones and
+	// against the pages that stay.
+	skel := map[string]wiki.Name{}
+	for _, n := range added {
+		key := n.Skeleton()
+		other, ok := skel[key]
+		if !ok {
+			if o, found := snap.LookAlike(n); found && !removed[o.Fold()] {
+				other, ok = o, true
+			}
+		}
+		if ok && other != n {
+			return reject("name taken", "page %q looks the same as the page %q (letters of another script, or digits for letters), which would deceive readers.\n%s", n, other, renameAdvice)
+		}
+		skel[key] = n
 	}
 	return nil
 }
@@ -522,11 +555,31 @@ func diffTreesIn(s interface {
 	return nil
 }
 
-// changedPaths lists, sorted, every path that one of the commits added,
-// changed or deleted relative to its first parent: a protected page
-// changed and changed back in one push was still changed.
-func changedPaths(q *quarantine, commits []*object.Commit) ([]string, error) {
+// changedPaths lists, sorted, the paths a push changes: every file whose
+// content differs between main and the pushed tip, which is what the push
+// does to main whatever the shape of its history (a merge whose first
+// parent is an old commit of main changes main against its second parent),
+// and every path that one of the commits added, changed or deleted
+// relative to its first parent: a protected page changed and changed back
+// in one push was still changed.
+func changedPaths(q *quarantine, u RefUpdate, commits []*object.Commit) ([]string, error) {
 	seen := map[string]bool{}
+	var oldTree plumbing.Hash
+	if !u.Old.IsZero() {
+		c, err := object.GetCommit(q, u.Old)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", u.Old, err)
+		}
+		oldTree = c.TreeHash
+	}
+	tip, err := object.GetCommit(q, u.New)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", u.New, err)
+	}
+	err = diffTreesIn(q, oldTree, tip.TreeHash, "", func(p string, _, _ plumbing.Hash) { seen[p] = true })
+	if err != nil {
+		return nil, fmt.Errorf("compare %s with main: %w", u.New, err)
+	}
 	for _, cm := range commits {
 		tree, err := object.GetTree(q, cm.TreeHash)
 		if err != nil {

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -405,4 +407,269 @@ func TestHousekeepLoop(t *testing.T) {
 		}
 	}
 	gitIO(t, dir, nil, "fsck", "--strict", "--no-dangling")
+}
+
+// pushCase is a push built from raw objects in a clone of the wiki.
+type hostileClone struct {
+	r     *storage.Repo
+	dir   string
+	clone string
+	h1    string
+}
+
+func newHostileClone(t *testing.T) *hostileClone {
+	t.Helper()
+	r, dir := pushRepo(t)
+	h1 := commitText(t, r, "Home", "Welkom.\n")
+	work := t.TempDir()
+	gitIO(t, work, nil, "clone", "-q", dir, "kopie")
+	return &hostileClone{r: r, dir: dir, clone: filepath.Join(work, "kopie"), h1: h1}
+}
+
+// commitTree writes a commit of tree on main's head with the given author
+// line and message.
+func (hc *hostileClone) commitTree(t *testing.T, tree, author, message string) string {
+	t.Helper()
+	return hashObject(t, hc.clone, "commit", []byte(fmt.Sprintf("tree %s\nparent %s\nauthor %s\ncommitter Pia <pia@example.nl> 1700000000 +0100\n\n%s", tree, hc.h1, author, message)))
+}
+
+// assertRefused pushes new onto main and checks that the push is refused
+// with a reason and message that mention wants, and that the repository
+// is as it was and clean for git fsck --strict.
+func (hc *hostileClone) assertRefused(t *testing.T, new string, lim storage.PushLimits, reason string, wants ...string) *storage.PushRejection {
+	t.Helper()
+	before, head := objectList(t, hc.dir), headOf(t, hc.r)
+	pack := packFor(t, hc.clone, new, head.String())
+	main := plumbing.NewBranchReferenceName("main")
+	res := hc.r.ReceivePack(context.Background(), []storage.RefUpdate{{Name: main, Old: head, New: plumbing.NewHash(new)}}, bytes.NewReader(pack), lim)
+	rej := rejection(t, res)
+	if reason != "" && rej.Reason != reason {
+		t.Errorf("reason %q, want %q (%s)", rej.Reason, reason, rej.Message)
+	}
+	for _, w := range wants {
+		if !strings.Contains(rej.Message, w) {
+			t.Errorf("rejection %q does not mention %q", rej.Message, w)
+		}
+	}
+	if h := headOf(t, hc.r); h != head {
+		t.Errorf("main moved to %s", h)
+	}
+	if after := objectList(t, hc.dir); after != before {
+		t.Errorf("the refused push left objects:\n%s\nwas\n%s", after, before)
+	}
+	gitIO(t, hc.dir, nil, "fsck", "--strict", "--no-dangling")
+	return rej
+}
+
+// TestReceivePackRefusesHostileObjects: pushes that git fsck --strict, or
+// the wiki's own rules, refuse, each with its reason and nothing changed.
+func TestReceivePackRefusesHostileObjects(t *testing.T) {
+	hc := newHostileClone(t)
+	blob := hashObject(t, hc.clone, "blob", []byte("tekst\n"))
+	badURL := hashObject(t, hc.clone, "blob", []byte("[submodule \"x\"]\n\tpath = x\n\turl = --upload-pack=touch${IFS}/tmp/pwned\n"))
+	sub := hashObject(t, hc.clone, "tree", rawTree("100644", "a.md", blob))
+	ok := "Pia <pia@example.nl> 1700000000 +0100"
+	// withEntries is a commit whose tree has Home.md and the entries.
+	withEntries := func(entries ...string) string {
+		all := append([]string{"100644", "Home.md", blob}, entries...)
+		return hc.commitTree(t, hashObject(t, hc.clone, "tree", rawTree(sortEntries(all)...)), ok, "bericht\n")
+	}
+	goodTree := hashObject(t, hc.clone, "tree", rawTree("100644", "Home.md", blob))
+	cases := []struct {
+		name, commit, reason string
+		wants                []string
+	}{
+		{"NUL in the author's name", hc.commitTree(t, goodTree, "Pia\x00Root <pia@example.nl> 1700000000 +0100", "bericht\n"), "bad commit", []string{"nulInHeader"}},
+		{"NUL in the message", hc.commitTree(t, goodTree, ok, "bericht\x00verborgen\n"), "bad commit", []string{"nulInCommit"}},
+		{"two committers", hashObject(t, hc.clone, "commit", []byte("tree "+goodTree+"\nparent "+hc.h1+"\nauthor "+ok+"\ncommitter "+ok+"\ncommitter Eve <e@x> 1 +0000\n\nx\n")), "bad commit", []string{"more than one committer"}},
+		{"time zone", hc.commitTree(t, goodTree, "Pia <pia@example.nl> 1700000000 +1", "x\n"), "bad commit", []string{"bad time zone"}},
+		{"GITMOD~1 with a command for a URL", withEntries("100644", "GITMOD~1", badURL), "invalid page name", []string{`"GITMOD~1"`, `".gitmodules"`}},
+		{".gitmodules", withEntries("100644", ".gitmodules", badURL), "invalid page name", []string{`".gitmodules"`}},
+		{".GITMODULES", withEntries("100644", ".GITMODULES", badURL), "invalid page name", []string{`".gitmodules"`}},
+		{".gitmodules with an invisible character", withEntries("100644", "\u200c.gitmodules", badURL), "invalid page name", []string{`".gitmodules"`}},
+		{"gi7eba~1", withEntries("100644", "gi7eba~1", badURL), "invalid page name", []string{`".gitmodules"`}},
+		{".gitmodules as a symbolic link", withEntries("120000", ".gitmodules", blob), "bad tree", []string{"gitmodulesSymlink"}},
+		{"git~1 folder", withEntries("40000", "git~1", sub), "bad tree", []string{`"git~1"`, "hasDotgit"}},
+		{"GIT~1 file", withEntries("100644", "GIT~1", blob), "bad tree", []string{`"GIT~1"`, "hasDotgit"}},
+		{".git. folder", withEntries("40000", ".git.", sub), "bad tree", []string{"hasDotgit"}},
+		{".git with an invisible character", withEntries("40000", "\u200c.git", sub), "bad tree", []string{"hasDotgit"}},
+		{"name of 256 bytes", withEntries("100644", strings.Repeat("x", 252)+".png", blob), "invalid page name", []string{"at most 255 bytes"}},
+		{"page name of 256 bytes", withEntries("100644", strings.Repeat("x", 253)+".md", blob), "invalid page name", []string{"at most 255 bytes"}},
+		{"group-writable mode", withEntries("100664", "a.md", blob), "bad tree", []string{`"100664"`}},
+		{"submodule", withEntries("160000", "sub", hc.h1), "submodule", []string{`"sub" is a submodule`}},
+		{"attachments differing in case", withEntries("100644", "A.png", blob, "100644", "a.png", blob), "name taken", []string{`"A.png" and "a.png" differ only in letter case`}},
+		{"folder and file differing in case", withEntries("40000", "Foo", sub, "100644", "foo", blob), "name taken", []string{`"Foo" and "foo" differ only in letter case`}},
+		{"nested attachments differing in case", withEntries("40000", "Map", hashObject(t, hc.clone, "tree", rawTree("100644", "Foto.JPG", blob, "100644", "foto.jpg", blob))), "name taken", []string{`"Map/Foto.JPG" and "Map/foto.jpg"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			hc.assertRefused(t, c.commit, storage.PushLimits{}, c.reason, c.wants...)
+		})
+	}
+	t.Run("a tag for main", func(t *testing.T) {
+		good := hc.commitTree(t, goodTree, ok, "x\n")
+		tag := hashObject(t, hc.clone, "tag", []byte("object "+good+"\ntype commit\ntag v1\ntagger "+ok+"\n\nVersie 1\n"))
+		hc.assertRefused(t, tag, storage.PushLimits{}, "not a commit", "is a tag")
+	})
+	// A folder and a page of one name are a page and its attachments.
+	good := withEntries("40000", "Foo", sub, "100644", "foo.md", blob)
+	pack := packFor(t, hc.clone, good, hc.h1)
+	main := plumbing.NewBranchReferenceName("main")
+	res := hc.r.ReceivePack(context.Background(), []storage.RefUpdate{{Name: main, Old: plumbing.NewHash(hc.h1), New: plumbing.NewHash(good)}}, bytes.NewReader(pack), storage.PushLimits{})
+	if res.UnpackErr != nil || res.Refs[0] != nil {
+		t.Fatalf("push of Foo/ and foo.md: %+v", res)
+	}
+	gitIO(t, hc.dir, nil, "fsck", "--strict", "--no-dangling")
+}
+
+// sortEntries sorts mode, name, id triples the way git sorts a tree.
+func sortEntries(entries []string) []string {
+	type entry struct{ mode, name, id string }
+	var list []entry
+	for i := 0; i+2 < len(entries); i += 3 {
+		list = append(list, entry{entries[i], entries[i+1], entries[i+2]})
+	}
+	key := func(e entry) string {
+		if e.mode == "40000" {
+			return e.name + "/"
+		}
+		return e.name
+	}
+	sort.SliceStable(list, func(i, j int) bool { return key(list[i]) < key(list[j]) })
+	var out []string
+	for _, e := range list {
+		out = append(out, e.mode, e.name, e.id)
+	}
+	return out
+}
+
+// TestReceivePackMayChangeSeesMerges: a merge whose first parent is an
+// older commit of main, with Beleid/ as it was then, changes Beleid/ on
+// main although it changes nothing against its first parent. An editor
+// who may not change Beleid/ is refused.
+func TestReceivePackMayChangeSeesMerges(t *testing.T) {
+	r, dir := pushRepo(t)
+	commitText(t, r, "Home", "Welkom.\n")
+	old := commitText(t, r, "Beleid/Plan", "Versie 1.\n")
+	commitText(t, r, "Home", "Welkom op de wiki.\n")
+	cur := commitText(t, r, "Beleid/Plan", "Versie 2, vastgesteld.\n")
+	work := t.TempDir()
+	gitIO(t, work, nil, "clone", "-q", dir, "kopie")
+	clone := filepath.Join(work, "kopie")
+	// The tree of the old commit with a page added, merged with main.
+	gitIO(t, clone, nil, "read-tree", old)
+	blob := hashObject(t, clone, "blob", []byte("Nieuw.\n"))
+	gitIO(t, clone, nil, "update-index", "--add", "--cacheinfo", "100644,"+blob+",Nieuw.md")
+	tree := gitText(t, clone, "write-tree")
+	merge := gitText(t, clone, "commit-tree", tree, "-p", old, "-p", cur, "-m", "Samenvoegen")
+
+	var asked [][]string
+	lim := storage.PushLimits{MayChange: func(paths []string) error {
+		asked = append(asked, paths)
+		for _, p := range paths {
+			if strings.HasPrefix(p, "Beleid/") {
+				return fmt.Errorf("%s is in the protected folder Beleid/; ask an administrator", p)
+			}
+		}
+		return nil
+	}}
+	hc := &hostileClone{r: r, dir: dir, clone: clone, h1: cur}
+	hc.assertRefused(t, merge, lim, "not allowed", "Beleid/Plan.md is in the protected folder")
+	if len(asked) != 1 || strings.Join(asked[0], ",") != "Beleid/Plan.md,Home.md,Nieuw.md" {
+		t.Errorf("MayChange was asked %q", asked)
+	}
+
+	// A change to Beleid/ and back again is still a change.
+	gitIO(t, clone, nil, "reset", "-q", "--hard", "origin/main")
+	os.WriteFile(filepath.Join(clone, "Beleid", "Plan.md"), []byte("Ingetrokken.\n"), 0o644)
+	gitIO(t, clone, nil, "commit", "-qam", "Weg ermee")
+	gitIO(t, clone, nil, "revert", "--no-edit", "HEAD")
+	tip := gitText(t, clone, "rev-parse", "HEAD")
+	asked = nil
+	hc.assertRefused(t, tip, lim, "not allowed", "Beleid/Plan.md")
+
+	// Without the rule the merge goes in.
+	main := plumbing.NewBranchReferenceName("main")
+	pack := packFor(t, clone, merge, cur)
+	res := r.ReceivePack(context.Background(), []storage.RefUpdate{{Name: main, Old: plumbing.NewHash(cur), New: plumbing.NewHash(merge)}}, bytes.NewReader(pack), storage.PushLimits{})
+	if res.UnpackErr != nil || res.Refs[0] != nil {
+		t.Fatalf("merge without rules: %+v", res)
+	}
+	gitIO(t, dir, nil, "fsck", "--strict", "--no-dangling")
+}
+
+// TestThinFetchWhenClientHasObjects: a client may already have objects the
+// server sends (from a commit of its own that it has not pushed). Git's
+// index-pack then dies on a REF_DELTA whose base comes later in the pack
+// ("REF_DELTA ... already resolved (duplicate base?)"), as seen in a crash
+// test: every delta base must be written before its delta.
+func TestThinFetchWhenClientHasObjects(t *testing.T) {
+	r, dir := pushRepo(t)
+	ctx := context.Background()
+	for i := range 20 {
+		commitText(t, r, fmt.Sprintf("Map%d/Pagina %d", i%3, i%5), strings.Repeat(fmt.Sprintf("regel %d\n", i), 40))
+	}
+	if _, err := r.PackLooseObjects(ctx); err != nil {
+		t.Fatal(err)
+	}
+	old := headOf(t, r)
+	// Loose commits that edit the same folders and pages, so that the
+	// pack computes deltas between their trees and blobs.
+	for i := range 30 {
+		commitText(t, r, fmt.Sprintf("Map%d/Pagina %d", i%3, i%5), strings.Repeat(fmt.Sprintf("nieuw %d\n", i), 40)+"slot\n")
+	}
+	new := headOf(t, r)
+	for _, ofs := range []bool{true, false} {
+		t.Run(fmt.Sprintf("ofs=%v", ofs), func(t *testing.T) {
+			work := t.TempDir()
+			gitIO(t, work, nil, "clone", "-q", "--bare", dir, "x.git")
+			into := filepath.Join(work, "x.git")
+			// The client has every object, but says it has only old.
+			gitIO(t, into, nil, "update-ref", "refs/heads/main", old.String())
+			p, err := r.PreparePack(ctx, storage.FetchRequest{Wants: []plumbing.Hash{new}, Haves: []plumbing.Hash{old}, OfsDelta: ofs, ThinPack: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if _, err := p.WriteTo(&buf); err != nil {
+				t.Fatal(err)
+			}
+			p.Close()
+			out := gitIO(t, into, buf.Bytes(), "index-pack", "--stdin", "--fix-thin", "--strict")
+			gitIO(t, into, nil, "update-ref", "refs/heads/main", new.String())
+			gitIO(t, into, nil, "fsck", "--strict", "--no-dangling")
+			// Every delta whose base was sent in the pack comes after that
+			// base. (--fix-thin appends the client's own bases at the end.)
+			sum := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(out)), "pack\t"))
+			listing := gitIO(t, into, nil, "verify-pack", "-v", filepath.Join("objects", "pack", "pack-"+sum+".idx"))
+			offsets := map[string]int64{}
+			type delta struct {
+				id, base string
+				off      int64
+			}
+			var deltas []delta
+			for _, line := range strings.Split(string(listing), "\n") {
+				f := strings.Fields(line)
+				if len(f) < 5 || len(f[0]) != 40 {
+					continue
+				}
+				off, _ := strconv.ParseInt(f[4], 10, 64)
+				offsets[f[0]] = off
+				if len(f) == 7 {
+					deltas = append(deltas, delta{f[0], f[6], off})
+				}
+			}
+			sent := int64(buf.Len() - 20)
+			checked := 0
+			for _, d := range deltas {
+				if bo := offsets[d.base]; bo < sent {
+					checked++
+					if bo >= d.off {
+						t.Errorf("delta %s at %d names base %s at %d, later in the pack", d.id, d.off, d.base, bo)
+					}
+				}
+			}
+			t.Logf("%d deltas, %d against bases in the pack", len(deltas), checked)
+		})
+	}
 }

@@ -18,8 +18,10 @@ import (
 
 // pushChecker validates the commits of a push before main may move to
 // them. It checks what git fsck --strict checks of commits and trees, and
-// what the wiki needs of files: that every page can be reached by its name,
-// is valid UTF-8 and within the size limits.
+// the wiki's own rules (fsck.go), and what the wiki needs of files: that
+// every page can be reached by its name, is valid UTF-8 and within the size
+// limits, and that no two files or folders of one folder differ only in
+// letter case.
 //
 // Each new commit is compared with its first parent, and only entries that
 // differ are checked: whatever the parent already had was checked when it
@@ -35,6 +37,10 @@ type pushChecker struct {
 	// checked remembers trees by hash and path, and blobs by hash and
 	// kind (page or not), so that shared content is checked once.
 	checked map[string]bool
+	// collision is the first pair of names that differ only in letter
+	// case. It is reported after checkFoldedNames, whose message about
+	// pages says more.
+	collision error
 }
 
 // reject builds the error that refuses a push.
@@ -81,12 +87,19 @@ func (c *pushChecker) newCommits(old, new plumbing.Hash) ([]*object.Commit, erro
 		if err != nil {
 			return nil, fmt.Errorf("read commit %s: %w", h, err)
 		}
+		if o.Type() == plumbing.TagObject {
+			return nil, reject("not a commit", "%s is a tag; the wiki's branch holds commits, and the wiki keeps no tags", h)
+		}
 		if o.Type() != plumbing.CommitObject {
 			return nil, reject("not a commit", "%s is a %s, not a commit", h, o.Type())
 		}
 		if _, local := c.q.local(h); local {
-			if err := checkCommitObject(o); err != nil {
+			b, err := readAll(o)
+			if err != nil {
 				return nil, err
+			}
+			if p := fsckCommit(b); p != nil {
+				return nil, reject("bad commit", "commit %s: %s (%s)", h.String()[:10], p.Msg, p.ID)
 			}
 			c.keep(h)
 		}
@@ -169,9 +182,13 @@ func (c *pushChecker) checkTree(t, base plumbing.Hash, prefix string) error {
 	if o.Type() != plumbing.TreeObject {
 		return reject("bad tree", "%s at %q is a %s, not a tree", t, prefix, o.Type())
 	}
-	entries, err := parseTree(o, prefix)
+	b, err := readAll(o)
 	if err != nil {
 		return err
+	}
+	entries, p := fsckTree(b)
+	if p != nil {
+		return treeRejection(p, t, prefix)
 	}
 	if _, local := c.q.local(t); local {
 		c.keep(t)
@@ -184,6 +201,17 @@ func (c *pushChecker) checkTree(t, base plumbing.Hash, prefix string) error {
 		}
 		for _, e := range bt.Entries {
 			before[e.Name] = e
+		}
+	}
+	if c.collision == nil {
+		for _, pair := range foldCollisions(entries) {
+			_, had0 := before[pair[0]]
+			_, had1 := before[pair[1]]
+			if had0 && had1 {
+				continue // the parent had both: not this push's doing
+			}
+			c.collision = reject("name taken", "%q and %q differ only in letter case; the two would be one file on Windows and macOS.\n%s", prefix+pair[0], prefix+pair[1], renameAdvice)
+			break
 		}
 	}
 	for _, e := range entries {
@@ -204,13 +232,31 @@ func (c *pushChecker) checkTree(t, base plumbing.Hash, prefix string) error {
 			if err := c.checkFile(p, e.Hash); err != nil {
 				return err
 			}
-		case filemode.Symlink:
-			return reject("symbolic link", "%q is a symbolic link; the wiki stores only files and folders.\n%s", p, fixAdvice)
-		case filemode.Submodule:
-			return reject("submodule", "%q is a submodule; the wiki stores only files and folders.\n%s", p, fixAdvice)
+		default:
+			// fsckTree refuses every other mode.
+			return fmt.Errorf("tree %s: unexpected mode %v", t, e.Mode)
 		}
 	}
 	return nil
+}
+
+// treeRejection explains why tree t at prefix is refused.
+func treeRejection(p *fsckProblem, t plumbing.Hash, prefix string) error {
+	path := prefix + p.Name
+	switch p.ID {
+	case "wikiSymlink":
+		return reject("symbolic link", "%q is a symbolic link; the wiki stores only files and folders.\n%s", path, fixAdvice)
+	case "wikiSubmodule":
+		return reject("submodule", "%q is a submodule; the wiki stores only files and folders.\n%s", path, fixAdvice)
+	}
+	if p.Name != "" {
+		return reject("invalid page name", "%q is not a valid name for the wiki: %s.\n%s", path, p.Msg, renameAdvice)
+	}
+	where := "the top folder"
+	if prefix != "" {
+		where = fmt.Sprintf("folder %q", strings.TrimSuffix(prefix, "/"))
+	}
+	return reject("bad tree", "%s (tree %s): %s (%s).\n%s", where, t, p.Msg, p.ID, fixAdvice)
 }
 
 // checkFile checks a file's path and content.
@@ -314,79 +360,6 @@ func byteSize(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// parseTree reads a tree object's raw entries, refusing what git fsck
-// --strict refuses (bad or zero-padded modes, unsorted or duplicate entries,
-// empty, "." , ".." or ".git" names, null ids) and entry names that the wiki
-// could not serve (hidden names starting with ".", control characters,
-// characters Windows forbids).
-func parseTree(o plumbing.EncodedObject, prefix string) ([]object.TreeEntry, error) {
-	b, err := readAll(o)
-	if err != nil {
-		return nil, err
-	}
-	bad := func(format string, args ...any) error {
-		where := "the top folder"
-		if prefix != "" {
-			where = fmt.Sprintf("folder %q", strings.TrimSuffix(prefix, "/"))
-		}
-		return reject("bad tree", "%s (tree %s): %s", where, o.Hash(), fmt.Sprintf(format, args...))
-	}
-	var out []object.TreeEntry
-	names := map[string]bool{}
-	var prevKey string
-	for len(b) > 0 {
-		sp := bytes.IndexByte(b, ' ')
-		if sp < 0 {
-			return nil, bad("truncated entry")
-		}
-		var mode filemode.FileMode
-		switch string(b[:sp]) {
-		case "100644":
-			mode = filemode.Regular
-		case "100755":
-			mode = filemode.Executable
-		case "40000":
-			mode = filemode.Dir
-		case "120000":
-			mode = filemode.Symlink
-		case "160000":
-			mode = filemode.Submodule
-		default:
-			return nil, bad("entry with file mode %q, which git does not write", b[:sp])
-		}
-		b = b[sp+1:]
-		nul := bytes.IndexByte(b, 0)
-		if nul < 0 || len(b) < nul+1+20 {
-			return nil, bad("truncated entry")
-		}
-		name := string(b[:nul])
-		var h plumbing.Hash
-		copy(h[:], b[nul+1:nul+21])
-		b = b[nul+21:]
-		if err := checkEntryName(name); err != nil {
-			return nil, reject("invalid page name", "%q is not a valid name for the wiki: %v.\n%s", prefix+name, err, renameAdvice)
-		}
-		if h.IsZero() {
-			return nil, bad("entry %q has a null id", name)
-		}
-		if names[name] {
-			return nil, bad("duplicate entry %q", name)
-		}
-		names[name] = true
-		// Git sorts entries as if folder names ended in "/".
-		key := name
-		if mode == filemode.Dir {
-			key += "/"
-		}
-		if prevKey != "" && key <= prevKey {
-			return nil, bad("entries are not sorted the way git sorts them")
-		}
-		prevKey = key
-		out = append(out, object.TreeEntry{Name: name, Mode: mode, Hash: h})
-	}
-	return out, nil
-}
-
 // checkEntryName checks one part of a path: the rules of wiki.ParseName that
 // apply to each part on its own.
 func checkEntryName(s string) error {
@@ -414,120 +387,6 @@ func checkEntryName(s string) error {
 		}
 		if strings.ContainsRune(`<>:"|?*`, r) {
 			return fmt.Errorf("it contains %q, which is not allowed in file names", r)
-		}
-	}
-	return nil
-}
-
-// checkCommitObject checks a commit's header the way git fsck --strict
-// does: a tree, parents, exactly one author and one committer, each a
-// well-formed identity with a date. The wiki also wants a name, as it shows
-// the author beside every change.
-func checkCommitObject(o plumbing.EncodedObject) error {
-	b, err := readAll(o)
-	if err != nil {
-		return err
-	}
-	bad := func(format string, args ...any) error {
-		return reject("bad commit", "commit %s: %s", o.Hash().String()[:10], fmt.Sprintf(format, args...))
-	}
-	head, _, ok := bytes.Cut(b, []byte("\n\n"))
-	if !ok {
-		head = bytes.TrimSuffix(b, []byte("\n"))
-	}
-	lines := strings.Split(string(head), "\n")
-	i := 0
-	next := func(prefix string) (string, bool) {
-		if i < len(lines) && strings.HasPrefix(lines[i], prefix) {
-			i++
-			return lines[i-1][len(prefix):], true
-		}
-		return "", false
-	}
-	t, ok := next("tree ")
-	if !ok || !isHex40(t) {
-		return bad("no valid tree line")
-	}
-	for {
-		p, ok := next("parent ")
-		if !ok {
-			break
-		}
-		if !isHex40(p) {
-			return bad("bad parent line")
-		}
-	}
-	a, ok := next("author ")
-	if !ok {
-		return bad("no author")
-	}
-	if err := checkIdent(a); err != nil {
-		return bad("author %q: %v", a, err)
-	}
-	if _, again := next("author "); again {
-		return bad("more than one author")
-	}
-	cm, ok := next("committer ")
-	if !ok {
-		return bad("no committer")
-	}
-	if err := checkIdent(cm); err != nil {
-		return bad("committer %q: %v", cm, err)
-	}
-	return nil
-}
-
-func isHex40(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// checkIdent checks "Name <email> 1700000000 +0100" as git fsck does, and
-// that the name is not empty.
-func checkIdent(s string) error {
-	lt := strings.IndexAny(s, "<>")
-	if lt < 0 || s[lt] != '<' {
-		return errors.New("no e-mail address in <...>")
-	}
-	if lt == 0 || s[lt-1] != ' ' {
-		return errors.New("no space before the e-mail address")
-	}
-	if strings.TrimSpace(s[:lt]) == "" {
-		return errors.New("no name: set one with git config user.name")
-	}
-	rest := s[lt+1:]
-	gt := strings.IndexAny(rest, "<>")
-	if gt < 0 || rest[gt] != '>' {
-		return errors.New("bad e-mail address")
-	}
-	rest = rest[gt+1:]
-	date, ok := strings.CutPrefix(rest, " ")
-	if !ok {
-		return errors.New("no date")
-	}
-	ts, tz, ok := strings.Cut(date, " ")
-	if !ok || ts == "" || len(ts) > 19 || (len(ts) > 1 && ts[0] == '0') {
-		return errors.New("bad date")
-	}
-	for i := 0; i < len(ts); i++ {
-		if ts[i] < '0' || ts[i] > '9' {
-			return errors.New("bad date")
-		}
-	}
-	if len(tz) != 5 || (tz[0] != '+' && tz[0] != '-') {
-		return errors.New("bad time zone")
-	}
-	for i := 1; i < 5; i++ {
-		if tz[i] < '0' || tz[i] > '9' {
-			return errors.New("bad time zone")
 		}
 	}
 	return nil

@@ -109,9 +109,20 @@ type Protected struct {
 	Groups []string
 }
 
-// Covers reports whether the rule applies to the page.
+// Covers reports whether the rule applies to the page. Names are compared
+// case-folded and by their confusable skeletons, as new names are: a case
+// twin ("beleid/Shadow") or a look-alike of a protected folder is covered
+// by its rule.
 func (p Protected) Covers(n Name) bool {
-	return n == p.Prefix || strings.HasPrefix(string(n), string(p.Prefix)+"/")
+	if n == p.Prefix || strings.HasPrefix(string(n), string(p.Prefix)+"/") {
+		return true
+	}
+	f, pf := n.Fold(), p.Prefix.Fold()
+	if f == pf || strings.HasPrefix(f, pf+"/") {
+		return true
+	}
+	s, ps := Skeleton(string(n)), Skeleton(string(p.Prefix))
+	return s == ps || strings.HasPrefix(s, ps+Skeleton("/"))
 }
 
 // Policy decides who may read and who may change which page. The same

@@ -20,6 +20,8 @@ type Rename struct {
 	// Author and Message as for Save; a message is made when empty.
 	Author  Author
 	Message string
+	// Actor is the signed-in user, nil for an anonymous visitor.
+	Actor *User
 }
 
 // RenameResult reports what a rename did.
@@ -40,6 +42,11 @@ type RenameResult struct {
 func (w *Wiki) Rename(ctx context.Context, rn Rename) (RenameResult, error) {
 	if rn.From == rn.To {
 		return RenameResult{}, fmt.Errorf("%w: the new name is the same as the old one", ErrInvalidInput)
+	}
+	// Both names, and the attachments in From's folder, which move with
+	// it (a protected folder inside either is covered by its rule).
+	if err := w.checkWrite(rn.Actor, rn.Author, rn.Message, rn.From, rn.To, rn.From+"/x", rn.To+"/x"); err != nil {
+		return RenameResult{}, err
 	}
 	if strings.HasPrefix(string(rn.To)+"/", string(rn.From)+"/") {
 		// Moving "A" to "A/B" would move A's attachment folder into itself.
@@ -82,6 +89,10 @@ func (w *Wiki) Rename(ctx context.Context, rn Rename) (RenameResult, error) {
 	if rn.UpdateLinks {
 		linkChanges, updated, err := w.linkUpdates(ctx, snap, rn.From, rn.To)
 		if err != nil {
+			return RenameResult{}, err
+		}
+		// Pages whose links are rewritten are changed too.
+		if err := w.mayChange(rn.Actor, updated...); err != nil {
 			return RenameResult{}, err
 		}
 		changes = append(changes, linkChanges...)
@@ -200,12 +211,17 @@ type RevertRequest struct {
 	Author Author
 	// Message is the commit message; "" gives a default that names To.
 	Message string
+	// Actor is the signed-in user, nil for an anonymous visitor.
+	Actor *User
 }
 
 // Revert makes a page's text that of an earlier revision, in a new commit:
 // history is never rewritten. Reverting a deleted page restores it.
 func (w *Wiki) Revert(ctx context.Context, req RevertRequest) (SaveResult, error) {
 	name, revision, base, author, message := req.Name, req.To, req.Base, req.Author, req.Message
+	if err := w.checkWrite(req.Actor, author, message, name); err != nil {
+		return SaveResult{}, err
+	}
 	old, err := w.store.ReadPage(ctx, name, revision)
 	if err != nil {
 		return SaveResult{}, err

@@ -88,7 +88,7 @@ func TestDeleteRestoreRevert(t *testing.T) {
 	}
 
 	// Delete, then restore the last version.
-	del, err := w.Delete(ctx, "P", rv.Revision, wiki.Author{Name: "Bram"}, "weg")
+	del, err := w.Delete(ctx, wiki.DeleteRequest{Name: "P", Base: rv.Revision, Author: wiki.Author{Name: "Bram"}, Message: "weg"})
 	if err != nil {
 		t.Fatal(err)
 	}

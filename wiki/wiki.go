@@ -30,6 +30,12 @@ type Options struct {
 	MaxPageBytes int
 	// RenderCacheEntries bounds the number of rendered pages kept; default 2000.
 	RenderCacheEntries int
+	// Policy, when set, decides every write from the acting user (see
+	// access.go); nil allows everything.
+	Policy *Policy
+	// BlameIndex, when set, answers Blame by lookup; versions it does not
+	// hold are blamed by walking the page's history.
+	BlameIndex BlameIndex
 }
 
 // Wiki is the service behind every interface of wikiwerk: it validates
@@ -38,8 +44,11 @@ type Options struct {
 // not touch the repository. It is safe for concurrent use.
 type Wiki struct {
 	store    Store
+	policy   *Policy
 	md       *markdown.Renderer
 	maxBytes int
+	// blameIdx is Options.BlameIndex, nil for none.
+	blameIdx BlameIndex
 
 	cacheMu sync.Mutex
 	cache   *lru.Cache // renderKey -> markdown.Document
@@ -57,11 +66,13 @@ func New(store Store, opt Options) *Wiki {
 	}
 	return &Wiki{
 		store:    store,
+		policy:   opt.Policy,
 		md:       markdown.New(),
 		maxBytes: opt.MaxPageBytes,
 		cache:    lru.New(opt.RenderCacheEntries),
 		stats:    lru.New(20000),
 		blames:   lru.New(200),
+		blameIdx: opt.BlameIndex,
 	}
 }
 
@@ -131,7 +142,7 @@ func (w *Wiki) render(ctx context.Context, blob string, content []byte) (markdow
 	if ok {
 		return cached.(markdown.Document), key.names, nil
 	}
-	doc, err := w.md.Render(content, resolver(snap))
+	doc, err := w.md.Render(ctx, content, resolver(snap))
 	if err != nil {
 		return markdown.Document{}, 0, err
 	}
@@ -150,7 +161,7 @@ func (w *Wiki) Preview(ctx context.Context, content []byte) (markdown.Document, 
 	if err != nil {
 		return markdown.Document{}, err
 	}
-	return w.md.Render(normalizeNewlines(content), resolver(snap))
+	return w.md.Render(ctx, normalizeNewlines(content), resolver(snap))
 }
 
 // resolver links wikilinks to existing pages, to the editor for missing
@@ -211,6 +222,9 @@ type Save struct {
 	Message string
 	// Author is the person saving; AnonymousName when the name is empty.
 	Author Author
+	// Actor is the signed-in user who saves, nil for an anonymous
+	// visitor; the policy decides whether they may.
+	Actor *User
 }
 
 // SaveResult reports what a save did.
@@ -238,6 +252,9 @@ type SaveResult struct {
 // ErrTooLarge for oversize text, ErrNameTaken for a new name that differs
 // from an existing one only by case.
 func (w *Wiki) Save(ctx context.Context, s Save) (SaveResult, error) {
+	if err := w.checkWrite(s.Actor, s.Author, s.Message, s.Name); err != nil {
+		return SaveResult{}, err
+	}
 	if err := w.checkContent(s.Content); err != nil {
 		return SaveResult{}, err
 	}
@@ -327,9 +344,25 @@ func (w *Wiki) changesBetween(ctx context.Context, name Name, base, last string)
 	return out
 }
 
+// DeleteRequest asks for a page to be deleted.
+type DeleteRequest struct {
+	// Name is the page.
+	Name Name
+	// Base must be the page's current revision, else a *ConflictError.
+	Base string
+	// Author makes the commit; Message is its summary ("" for a default).
+	Author  Author
+	Message string
+	// Actor is the signed-in user, nil for an anonymous visitor.
+	Actor *User
+}
+
 // Delete removes a page in a new commit; the page stays in its history.
-// base must be the page's current revision, else a *ConflictError.
-func (w *Wiki) Delete(ctx context.Context, name Name, base string, author Author, message string) (string, error) {
+func (w *Wiki) Delete(ctx context.Context, req DeleteRequest) (string, error) {
+	name, base, author, message := req.Name, req.Base, req.Author, req.Message
+	if err := w.checkWrite(req.Actor, author, message, name); err != nil {
+		return "", err
+	}
 	author = withDefaultName(author)
 	if strings.TrimSpace(message) == "" {
 		message = "Delete " + string(name)
@@ -407,14 +440,20 @@ func (w *Wiki) lineStats(ctx context.Context, from, to string) (added, removed i
 		s := v.([2]int)
 		return s[0], s[1]
 	}
-	read := func(id string) []byte {
+	read := func(id string) ([]byte, error) {
 		if id == "" {
-			return nil
+			return nil, nil
 		}
-		b, _ := w.store.ReadBlob(ctx, id)
-		return b
+		return w.store.ReadBlob(ctx, id)
 	}
-	res, err := diff.Compare(string(read(from)), string(read(to)), diff.Options{LinesOnly: true})
+	a, errA := read(from)
+	b, errB := read(to)
+	if errA != nil || errB != nil {
+		// Unknown, not zero: a read that failed (a cancelled request,
+		// say) must not be remembered as "no lines changed".
+		return 0, 0
+	}
+	res, err := diff.Compare(string(a), string(b), diff.Options{LinesOnly: true})
 	if err != nil {
 		return 0, 0
 	}

@@ -146,7 +146,7 @@ func TestSaveConflictCarriesRegions(t *testing.T) {
 	}
 	// A page deleted meanwhile: a conflict without current text.
 	cur, _ := w.Page(ctx, "P", "")
-	w.Delete(ctx, "P", cur.Revision.ID, wiki.Author{}, "")
+	w.Delete(ctx, wiki.DeleteRequest{Name: "P", Base: cur.Revision.ID})
 	_, err = w.Save(ctx, wiki.Save{Name: "P", Content: []byte("nog eens\n"), Base: cur.Revision.ID})
 	if !errors.As(err, &ce) || ce.Current != nil || ce.Yours != "nog eens\n" {
 		t.Fatalf("save over deleted page: %v", err)

@@ -307,7 +307,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	git := m.gitHandler(repo)
 	srv, err := web.New(web.Config{
-		Wiki:       wiki.New(repo, wiki.Options{}),
+		Wiki:       wiki.New(repo, wiki.Options{Policy: &m.policy}),
 		Theme:      theme,
 		Policy:     m.policy,
 		Accounts:   store,

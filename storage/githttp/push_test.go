@@ -1,10 +1,13 @@
 package githttp_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -272,4 +275,71 @@ func TestPushRacingWebSaves(t *testing.T) {
 	}
 	t.Logf("%d of 20 saves acknowledged, the rest refused with a conflict", saved)
 	fsck(t, ts.dir)
+}
+
+// hashObject writes a raw object into the clone with git hash-object
+// --literally, which skips git's own checks, as a hostile client could.
+func hashObject(t *testing.T, dir, typ string, data []byte) string {
+	t.Helper()
+	cmd := exec.Command("git", "hash-object", "-t", typ, "-w", "--stdin", "--literally")
+	cmd.Dir = dir
+	cmd.Env = gitEnv(filepath.Dir(dir))
+	cmd.Stdin = bytes.NewReader(data)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git hash-object: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// rawTree builds a tree object from mode, name, id triples, which must be
+// in git's order.
+func rawTree(entries ...string) []byte {
+	var b bytes.Buffer
+	for i := 0; i+2 < len(entries); i += 3 {
+		id, _ := hex.DecodeString(entries[i+2])
+		fmt.Fprintf(&b, "%s %s\x00", entries[i], entries[i+1])
+		b.Write(id)
+	}
+	return b.Bytes()
+}
+
+// TestPushRefusesHostileObjects pushes with git objects that git's own
+// commands would not write: each push is refused with the wiki's reason
+// shown as "remote:" lines, and changes nothing.
+func TestPushRefusesHostileObjects(t *testing.T) {
+	ts := newTestServer(t)
+	save(t, ts.repo, "Home", "Welkom.\n")
+	clone := cloneOf(t, ts)
+	parent := strings.TrimSpace(mustGit(t, clone, "rev-parse", "HEAD"))
+	blob := hashObject(t, clone, "blob", []byte("Welkom.\n"))
+	badURL := hashObject(t, clone, "blob", []byte("[submodule \"x\"]\n\tpath = x\n\turl = --upload-pack=touch${IFS}/tmp/pwned\n"))
+	sub := hashObject(t, clone, "tree", rawTree("100644", "a.md", blob))
+	ident := "Pia Pusher <pia@example.nl> 1700000000 +0100"
+	commit := func(tree, author, message string) string {
+		return hashObject(t, clone, "commit", []byte("tree "+tree+"\nparent "+parent+"\nauthor "+author+"\ncommitter "+ident+"\n\n"+message))
+	}
+	home := hashObject(t, clone, "tree", rawTree("100644", "Home.md", blob))
+	cases := []struct {
+		name, commit string
+		wants        []string
+	}{
+		{"NUL in the author's name", commit(home, "Pia\x00Root <pia@example.nl> 1700000000 +0100", "x\n"),
+			[]string{"(bad commit)", "nulInHeader"}},
+		{"NUL in the message", commit(home, ident, "x\x00y\n"), []string{"(bad commit)", "nulInCommit"}},
+		{"GITMOD~1", commit(hashObject(t, clone, "tree", rawTree("100644", "GITMOD~1", badURL, "100644", "Home.md", blob)), ident, "x\n"),
+			[]string{"(invalid page name)", `"GITMOD~1" is not a valid name for the wiki`, `".gitmodules"`}},
+		{"git~1 folder", commit(hashObject(t, clone, "tree", rawTree("100644", "Home.md", blob, "40000", "git~1", sub)), ident, "x\n"),
+			[]string{"(bad tree)", `"git~1"`, `".git"`}},
+		{"name of 256 bytes", commit(hashObject(t, clone, "tree", rawTree("100644", "Home.md", blob, "100644", strings.Repeat("x", 252)+".png", blob)), ident, "x\n"),
+			[]string{"(invalid page name)", "at most 255 bytes"}},
+		{"attachments differing in case", commit(hashObject(t, clone, "tree", rawTree("100644", "A.png", blob, "100644", "Home.md", blob, "100644", "a.png", blob)), ident, "x\n"),
+			[]string{"(name taken)", `"A.png" and "a.png" differ only in letter case`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			mustGit(t, clone, "update-ref", "refs/heads/main", c.commit)
+			assertRefused(t, ts, clone, append(c.wants, "remote: error: the wiki refused your push to main", "Nothing was changed in the wiki."), "origin", "main")
+		})
+	}
 }

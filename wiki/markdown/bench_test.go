@@ -1,6 +1,7 @@
 package markdown
 
 import (
+	"context"
 	"os"
 	"testing"
 )
@@ -17,7 +18,7 @@ func BenchmarkRender(b *testing.B) {
 	b.SetBytes(int64(len(src)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := r.Render(src, resolve); err != nil {
+		if _, err := r.Render(context.Background(), src, resolve); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -19,22 +19,32 @@ import (
 // blank line is put in front, which moves the dashes off line 0, where
 // goldmark-meta looks, without changing what the Markdown means.
 func guardFrontMatter(src []byte) []byte {
-	first, rest, _ := bytes.Cut(src, []byte{'\n'})
-	if !isDashLine(first) {
+	first, _, _ := bytes.Cut(src, []byte{'\n'})
+	if !isDashLine(first) || frontMatterLen(src) > 0 {
 		return src
-	}
-	if string(bytes.TrimRight(first, " \t\r")) == "---" {
-		for len(rest) > 0 {
-			var line []byte
-			line, rest, _ = bytes.Cut(rest, []byte{'\n'})
-			if isDashLine(line) {
-				return src
-			}
-		}
 	}
 	guarded := make([]byte, 0, len(src)+1)
 	guarded = append(guarded, '\n')
 	return append(guarded, src...)
+}
+
+// frontMatterLen is the length of the front matter at the start of src,
+// closing line included, or 0 when there is none.
+func frontMatterLen(src []byte) int {
+	first, rest, _ := bytes.Cut(src, []byte{'\n'})
+	if string(bytes.TrimRight(first, " \t\r")) != "---" {
+		return 0
+	}
+	n := len(src) - len(rest)
+	for len(rest) > 0 {
+		line, after, _ := bytes.Cut(rest, []byte{'\n'})
+		n += len(rest) - len(after)
+		if isDashLine(line) {
+			return n
+		}
+		rest = after
+	}
+	return 0
 }
 
 // isDashLine reports whether line is what goldmark-meta takes for a
@@ -49,12 +59,21 @@ func isDashLine(line []byte) bool {
 // as a code block at the top of the page, so the author sees what to fix,
 // and no title or tags are returned.
 func frontMatter(doc ast.Node, pc parser.Context) (title string, tags []string) {
-	m, err := meta.TryGet(pc)
+	title, tags, err := metaFields(pc)
 	if err != nil {
 		showMalformedFrontMatter(doc)
-		return "", nil
 	}
-	return strings.TrimSpace(scalar(m["title"])), tagList(m["tags"])
+	return title, tags
+}
+
+// metaFields returns title and tags from the front matter goldmark-meta
+// parsed into pc, or the YAML error.
+func metaFields(pc parser.Context) (title string, tags []string, err error) {
+	m, err := meta.TryGet(pc)
+	if err != nil {
+		return "", nil, err
+	}
+	return strings.TrimSpace(scalar(m["title"])), tagList(m["tags"]), nil
 }
 
 // showMalformedFrontMatter replaces the text block that goldmark-meta

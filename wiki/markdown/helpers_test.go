@@ -1,6 +1,7 @@
 package markdown
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strings"
@@ -162,7 +163,7 @@ func dangerousURL(v string) bool {
 // render renders src with resolve and fails the test on an error.
 func render(t testing.TB, r *Renderer, src string, resolve Resolver) Document {
 	t.Helper()
-	doc, err := r.Render([]byte(src), resolve)
+	doc, err := r.Render(context.Background(), []byte(src), resolve)
 	if err != nil {
 		t.Fatalf("Render(%q): %v", src, err)
 	}

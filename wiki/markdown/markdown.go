@@ -20,17 +20,23 @@
 //	```go                        highlighted code (chroma, CSS classes)
 //
 // Raw HTML in a page is dropped, not rendered.
+//
+// Rendering costs time linear in the size of a page: see Limits for what
+// bounds it, and Document.OverBudget for a page beyond them.
 package markdown
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"html"
 	"html/template"
+	"runtime"
 	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
-	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	meta "github.com/yuin/goldmark-meta"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
@@ -73,6 +79,19 @@ type Document struct {
 	// Links are the wikilink targets as written, in order of first
 	// appearance, without duplicates, for backlinks and renames.
 	Links []string
+
+	// OverBudget reports that the page exceeded one of the renderer's
+	// Limits. HTML then holds a notice (a <p class="render-notice">)
+	// followed by the page's source, escaped, in a <pre>; Title and Tags
+	// come from the front matter when it could be read, and Headings and
+	// Links are empty.
+	OverBudget bool
+	// Limit is the limit the page exceeded, for the web layer to explain
+	// it in the reader's language; "" when OverBudget is false.
+	Limit Limit
+	// Notice is the English text of the notice in HTML; "" when
+	// OverBudget is false.
+	Notice string
 }
 
 // Heading is one heading of a Document.
@@ -96,27 +115,68 @@ const (
 // parser (200), so that "[[" is looked at before "[" starts a link label.
 const wikiLinkPriority = 199
 
+// noticeClass is the class of the notice above an over-budget page.
+const noticeClass = "render-notice"
+
 // Renderer renders Markdown pages. It is safe for concurrent use: the
 // goldmark instance and the sanitiser policy are built once in New and only
-// read afterwards; everything per render lives in Render's locals.
+// read afterwards; everything per render lives in Render's locals and its
+// budget. The one thing renders share is a semaphore that bounds how many
+// run at once.
 type Renderer struct {
 	md     goldmark.Markdown
 	policy *bluemonday.Policy
+	limits Limits
+	// sem holds one token per render in progress.
+	sem chan struct{}
+}
+
+// Option configures a Renderer made by New.
+type Option func(*options)
+
+// options are what the Options of New set.
+type options struct {
+	limits      Limits
+	concurrency int
+}
+
+// WithLimits sets the limits of every render; fields left zero keep their
+// defaults (see DefaultLimits).
+func WithLimits(l Limits) Option {
+	return func(o *options) { o.limits = l }
+}
+
+// WithConcurrency sets how many renders may run at once; more calls of
+// Render wait for a free slot, or until their context is done. The default
+// is twice GOMAXPROCS at the time of New: rendering is CPU work, and more
+// renders at once than that only make each one slower.
+func WithConcurrency(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.concurrency = n
+		}
+	}
 }
 
 // New returns a Renderer.
-func New() *Renderer {
+func New(opts ...Option) *Renderer {
+	o := options{limits: DefaultLimits(), concurrency: 2 * runtime.GOMAXPROCS(0)}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	md := goldmark.New(
+		// goldmark's parser with its parsers wrapped in guards that keep a
+		// render within its budget (guard.go).
+		goldmark.WithParser(newParser()),
 		goldmark.WithExtensions(
 			// Alignment as an align attribute, so the sanitiser never has
 			// to allow style attributes.
 			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
-			extension.Strikethrough,
+			strikethrough{},
 			extension.Linkify,
 			extension.TaskList,
-			extension.Footnote,
+			footnotes{},
 			meta.New(),
-			highlighting.NewHighlighting(highlighting.WithFormatOptions(chromaOptions()...)),
 		),
 		goldmark.WithParserOptions(
 			parser.WithInlineParsers(util.Prioritized(wikiLinkParser{}, wikiLinkPriority)),
@@ -125,50 +185,161 @@ func New() *Renderer {
 			renderer.WithNodeRenderers(
 				util.Prioritized(wikiLinkRenderer{}, 500),
 				util.Prioritized(tocRenderer{}, 500),
+				// Ahead of goldmark's own code block renderer (1000).
+				util.Prioritized(codeRenderer{}, 200),
 			),
 		),
 	)
-	return &Renderer{md: md, policy: newPolicy()}
+	return &Renderer{
+		md:     md,
+		policy: newPolicy(),
+		limits: o.limits.withDefaults(),
+		sem:    make(chan struct{}, o.concurrency),
+	}
 }
 
 // Render renders src, resolving wikilinks with resolve (nil renders every
 // wikilink as invalid). Problems in the content itself, such as malformed
-// front matter, never make it fail; an error means a fault in the renderer.
-func (r *Renderer) Render(src []byte, resolve Resolver) (doc Document, err error) {
+// front matter, never make it fail, and a page beyond the renderer's
+// Limits is rendered as its escaped source (Document.OverBudget).
+//
+// Render waits for a free slot when as many renders as WithConcurrency
+// allows are running. When ctx is done, while waiting or rendering, or the
+// render itself takes longer than the Limits' Timeout, it stops soon and
+// returns an error wrapping context.Canceled or context.DeadlineExceeded.
+// Any other error means a fault in the renderer.
+func (r *Renderer) Render(ctx context.Context, src []byte, resolve Resolver) (Document, error) {
+	if err := r.acquire(ctx); err != nil {
+		return Document{}, fmt.Errorf("render markdown: %w", err)
+	}
+	defer func() { <-r.sem }()
+	ctx, cancel := context.WithTimeout(ctx, r.limits.Timeout)
+	defer cancel()
+
+	doc, err := r.render(newBudget(ctx, r.limits, len(src)), src, resolve)
+	if s := (*stop)(nil); errors.As(err, &s) && s.err == nil {
+		return r.overBudget(src, s.limit), nil
+	}
+	if err != nil {
+		return Document{}, fmt.Errorf("render markdown: %w", err)
+	}
+	return doc, nil
+}
+
+// acquire takes a render slot, or gives up when ctx is done.
+func (r *Renderer) acquire(ctx context.Context) error {
+	// A select picks at random among ready cases; a render whose context
+	// is already done must not win a free slot.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case r.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// render does the work of Render within b. A *stop error means a limit was
+// exceeded or b's context is done.
+func (r *Renderer) render(b *budget, src []byte, resolve Resolver) (doc Document, err error) {
 	// A panic in a parser on hostile input must cost one page view, not the
-	// process, and must surface as an error rather than half a page.
+	// process, and must surface as an error rather than half a page. The
+	// budget's own panics end up here too, on purpose.
 	defer func() {
 		if p := recover(); p != nil {
-			doc, err = Document{}, fmt.Errorf("render markdown: panic: %v", p)
+			s, ok := p.(*stop)
+			if !ok {
+				doc, err = Document{}, fmt.Errorf("panic: %v", p)
+				return
+			}
+			doc, err = Document{}, s
 		}
 	}()
 
+	b.check()
 	src = guardFrontMatter(src)
-	pc := parser.NewContext()
+	pc := parseContext(b)
 	root := r.md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
+	b.check()
 	doc.Title, doc.Tags = frontMatter(root, pc)
 	var titleNode ast.Node
 	doc.Title, titleNode = takeTitle(root, src, doc.Title)
-	doc.Headings, doc.Links = prepare(root, src, resolve)
+	doc.Headings, doc.Links = prepare(b, root, src, resolve)
 	if titleNode != nil {
 		// Links in the title heading still count, for backlinks and
 		// renames, though the heading is shown as plain text.
 		doc.Links = append(titleLinks(titleNode, doc.Links), doc.Links...)
 	}
 
-	var buf bytes.Buffer
-	if err := r.md.Renderer().Render(&buf, src, root); err != nil {
-		return Document{}, fmt.Errorf("render markdown: %w", err)
+	b.check()
+	w := &renderWriter{budget: b}
+	if err := r.md.Renderer().Render(w, src, root); err != nil {
+		return Document{}, err
 	}
-	doc.HTML = template.HTML(r.policy.SanitizeBytes(buf.Bytes()))
+	// bluemonday cannot be interrupted, but its input is bounded by the
+	// output limit and it runs in linear time.
+	b.check()
+	doc.HTML = template.HTML(r.policy.SanitizeBytes(w.buf.Bytes()))
 	return doc, nil
 }
 
+// parseContext returns a parser context that holds b, for the guards.
+func parseContext(b *budget) parser.Context {
+	pc := parser.NewContext()
+	pc.Set(budgetKey, b)
+	return pc
+}
+
+// overBudget is the Document for a page beyond limit: a notice and the
+// source, escaped, still passed through the sanitiser like every page.
+func (r *Renderer) overBudget(src []byte, limit Limit) Document {
+	notice := "This page exceeds the " + string(limit) + " limit for rendering and is shown as source."
+	var b strings.Builder
+	b.Grow(len(src) + len(notice) + 64)
+	b.WriteString(`<p class="` + noticeClass + `">`)
+	b.WriteString(html.EscapeString(notice))
+	b.WriteString("</p>\n<pre><code>")
+	// NUL becomes U+FFFD, as CommonMark has it and goldmark does.
+	b.WriteString(html.EscapeString(strings.ReplaceAll(string(src), "\x00", "\uFFFD")))
+	b.WriteString("</code></pre>\n")
+	title, tags := r.frontMatterOf(src)
+	return Document{
+		HTML:       template.HTML(r.policy.Sanitize(b.String())),
+		Title:      title,
+		Tags:       tags,
+		OverBudget: true,
+		Limit:      limit,
+		Notice:     notice,
+	}
+}
+
+// frontMatterOf reads title and tags from the front matter of src alone,
+// for a page whose full parse was abandoned; the title of a leading h1 is
+// not looked for.
+func (r *Renderer) frontMatterOf(src []byte) (title string, tags []string) {
+	n := frontMatterLen(src)
+	if n == 0 {
+		return "", nil
+	}
+	defer func() {
+		if recover() != nil {
+			title, tags = "", nil
+		}
+	}()
+	pc := parseContext(newBudget(context.Background(), r.limits, n))
+	r.md.Parser().Parse(text.NewReader(src[:n]), parser.WithContext(pc))
+	title, tags, _ = metaFields(pc)
+	return title, tags
+}
+
 // prepare does the per-render work on the parsed tree: heading ids,
-// wikilink resolution, TOC markers and task-list classes. It is a pass over
-// the tree rather than a goldmark AST transformer so that the per-render
-// resolver stays an argument instead of travelling through the parser.
-func prepare(root ast.Node, src []byte, resolve Resolver) ([]Heading, []string) {
+// wikilink resolution, TOC markers and task-list classes, and counting
+// links against the budget. It is a pass over the tree rather than a
+// goldmark AST transformer so that the per-render resolver stays an
+// argument instead of travelling through the parser.
+func prepare(b *budget, root ast.Node, src []byte, resolve Resolver) ([]Heading, []string) {
 	var (
 		headings []Heading
 		links    []string
@@ -181,11 +352,14 @@ func prepare(root ast.Node, src []byte, resolve Resolver) ([]Heading, []string) 
 		if !entering {
 			return ast.WalkContinue, nil
 		}
+		b.step()
 		switch n := n.(type) {
+		case *ast.Link, *ast.Image, *ast.AutoLink:
+			b.link()
 		case *ast.Heading:
-			var b bytes.Buffer
-			plainText(&b, n, src)
-			h := Heading{Level: n.Level, Text: strings.TrimSpace(b.String())}
+			var buf bytes.Buffer
+			plainText(&buf, n, src)
+			h := Heading{Level: n.Level, Text: strings.TrimSpace(buf.String())}
 			h.ID = ids.unique(h.Text)
 			n.SetAttributeString("id", h.ID)
 			headings = append(headings, h)
@@ -195,6 +369,7 @@ func prepare(root ast.Node, src []byte, resolve Resolver) ([]Heading, []string) 
 				return ast.WalkSkipChildren, nil
 			}
 		case *wikiLink:
+			b.link()
 			if insideLink(n) {
 				n.Plain = true
 				break
@@ -211,9 +386,9 @@ func prepare(root ast.Node, src []byte, resolve Resolver) ([]Heading, []string) 
 	})
 	// Replaced after the walk: changing the tree while walking it would
 	// derail the walk.
+	t := &toc{headings: headings}
 	for _, p := range markers {
-		toc := &tocNode{headings: headings}
-		p.Parent().ReplaceChild(p.Parent(), p, toc)
+		p.Parent().ReplaceChild(p.Parent(), p, &tocNode{toc: t})
 	}
 	return headings, links
 }

@@ -1,6 +1,7 @@
 package markdown
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -353,7 +354,7 @@ func TestFrontMatter(t *testing.T) {
 // TestRenderRecoversPanic checks that a panic below Render becomes an
 // error instead of taking the server down.
 func TestRenderRecoversPanic(t *testing.T) {
-	_, err := New().Render([]byte("[[x]]"), func(string) Link { panic("boom") })
+	_, err := New().Render(context.Background(), []byte("[[x]]"), func(string) Link { panic("boom") })
 	if err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("err = %v, want the panic as an error", err)
 	}
@@ -412,7 +413,7 @@ func TestConcurrentRender(t *testing.T) {
 		wg.Go(func() {
 			for i := range 20 {
 				k := (g + i) % len(srcs)
-				d, err := r.Render([]byte(srcs[k]), testResolver("Bestaat"))
+				d, err := r.Render(context.Background(), []byte(srcs[k]), testResolver("Bestaat"))
 				if err != nil || !reflect.DeepEqual(d, want[k]) {
 					errs <- fmt.Errorf("render %d: %v, got %+v", k, err, d)
 					return

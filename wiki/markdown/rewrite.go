@@ -3,6 +3,7 @@ package markdown
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"slices"
 
 	"github.com/yuin/goldmark/ast"
@@ -40,7 +41,8 @@ type targetSpan struct {
 // longer than the parser reads) leaves the link as it is and is not
 // counted. Page names cannot contain '|'; a caller that allows '#' or
 // brackets in names must refuse such renames beforehand. When nothing is
-// rewritten the result is src itself.
+// rewritten the result is src itself, as for a page over the renderer's
+// Limits, which has no links.
 func (r *Renderer) RewriteLinks(src []byte, rename func(target string) (newTarget string, ok bool)) ([]byte, int) {
 	spans, _ := r.targetSpans(src)
 	// The tree holds footnote definitions at the end, wherever they are
@@ -71,7 +73,8 @@ func (r *Renderer) RewriteLinks(src []byte, rename func(target string) (newTarge
 }
 
 // Links returns the wikilink targets of src as Render lists them in
-// Document.Links (plus those in a leading h1), without rendering.
+// Document.Links (plus those in a leading h1), without rendering; none
+// for a page over the renderer's Limits.
 func (r *Renderer) Links(src []byte) []string {
 	spans, _ := r.targetSpans(src)
 	var links []string
@@ -90,7 +93,7 @@ func (r *Renderer) Links(src []byte) []string {
 // the order of Document.Links. skipped counts links whose position could
 // not be confirmed in src; they are left out rather than risk rewriting
 // the wrong bytes, and tests expect none. A panic in a parser on hostile
-// input yields no spans, where Render would return an error.
+// input, or a page over the renderer's limits, yields no spans.
 func (r *Renderer) targetSpans(src []byte) (spans []targetSpan, skipped int) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -102,7 +105,10 @@ func (r *Renderer) targetSpans(src []byte) (spans []targetSpan, skipped int) {
 	// guardFrontMatter only ever prepends, so positions in the parsed text
 	// are positions in src plus shift.
 	shift := len(guarded) - len(src)
-	pc := parser.NewContext()
+	// The same limits as Render keep this linear; a page beyond them
+	// yields no spans, as Render lists no links for it.
+	b := newBudget(context.Background(), r.limits, len(guarded))
+	pc := parseContext(b)
 	root := r.md.Parser().Parse(text.NewReader(guarded), parser.WithContext(pc))
 	// Malformed front matter is a code block in Render; this drops the
 	// wikilinks the failed YAML block was parsed into.
@@ -112,12 +118,16 @@ func (r *Renderer) targetSpans(src []byte) (spans []targetSpan, skipped int) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
+		b.step()
 		switch n := n.(type) {
+		case *ast.Link, *ast.Image, *ast.AutoLink:
+			b.link()
 		case *ast.Paragraph:
 			if isTOCMarker(n, guarded) {
 				return ast.WalkSkipChildren, nil
 			}
 		case *wikiLink:
+			b.link()
 			if n.Target == "" || insideLink(n) {
 				break
 			}

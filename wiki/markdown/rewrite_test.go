@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"reflect"
 	"slices"
@@ -236,7 +237,7 @@ func FuzzRewriteLinks(f *testing.F) {
 		}
 		// Render leaves out a leading h1 that holds the title, which may
 		// come or go with its text; what it lists is a subset of want.
-		if doc, err := r.Render(got, nil); err == nil {
+		if doc, err := r.Render(context.Background(), got, nil); err == nil {
 			for _, l := range doc.Links {
 				if !slices.Contains(want, l) {
 					t.Fatalf("%q -> %q in %q:\n%q\nrenders link %q, want only %q", x, y, src, got, l, want)

@@ -50,6 +50,9 @@ func newPolicy() *bluemonday.Policy {
 	p.AllowAttrs("class").Matching(linkClass).OnElements("a")
 	p.AllowAttrs("title").Matching(printable).OnElements("a", "img")
 
+	// The notice above a page shown as source.
+	p.AllowAttrs("class").Matching(exactly(noticeClass)).OnElements("p")
+
 	// Table of contents.
 	p.AllowAttrs("class").Matching(exactly("toc")).OnElements("nav")
 	p.AllowAttrs("aria-label").Matching(exactly(tocLabel)).OnElements("nav")

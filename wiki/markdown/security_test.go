@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -125,7 +126,7 @@ func TestHostileInput(t *testing.T) {
 		for _, c := range contexts() {
 			for rname, resolve := range resolvers {
 				src := fmt.Sprintf(c, h.src)
-				doc, err := r.Render([]byte(src), resolve)
+				doc, err := r.Render(context.Background(), []byte(src), resolve)
 				if err != nil {
 					t.Fatalf("%d %q: %v", i, src, err)
 				}
@@ -215,7 +216,7 @@ func FuzzRender(f *testing.F) {
 	f.Add("---\ntitle: T\ntags: a, b\n---\n[[_TOC_]]\n\n# A\n## A\n[[x#A|y]] [^1]\n\n[^1]: n\n\n```go\nfunc f() {}\n```\n- [ ] t\n\n| a |\n|:-:|\n| b |\n")
 	r := New()
 	f.Fuzz(func(t *testing.T, src string) {
-		doc, err := r.Render([]byte(src), naiveResolver)
+		doc, err := r.Render(context.Background(), []byte(src), naiveResolver)
 		if err != nil {
 			t.Fatalf("Render: %v", err)
 		}

@@ -1,6 +1,7 @@
 package markdown
 
 import (
+	"bufio"
 	"bytes"
 	"net/url"
 	"strconv"
@@ -33,9 +34,19 @@ const (
 // tocNode replaces a paragraph that holds only a TOC marker.
 type tocNode struct {
 	ast.BaseBlock
+	// toc is shared by all markers of a page.
+	toc *toc
+}
+
+// toc is the table of contents of one page.
+type toc struct {
 	// headings are the entries, filled in by Render after the whole
 	// document has been walked, because the marker may precede them.
 	headings []Heading
+	// html is the rendered table, kept after the first marker: a page
+	// with many markers and many headings would otherwise cost markers
+	// times headings to render.
+	html []byte
 }
 
 // Kind implements ast.Node.
@@ -70,18 +81,28 @@ func renderTOC(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.Wa
 	if !entering {
 		return ast.WalkContinue, nil
 	}
-	var hs []Heading
-	for _, h := range node.(*tocNode).headings {
-		if h.Level <= tocMaxLevel {
-			hs = append(hs, h)
+	t := node.(*tocNode).toc
+	if t.html == nil {
+		var hs []Heading
+		for _, h := range t.headings {
+			if h.Level <= tocMaxLevel {
+				hs = append(hs, h)
+			}
+		}
+		var buf bytes.Buffer
+		if len(hs) > 0 {
+			bw := bufio.NewWriter(&buf)
+			_, _ = bw.WriteString(`<nav class="toc" aria-label="` + tocLabel + `">` + "\n")
+			writeTOCList(bw, hs)
+			_, _ = bw.WriteString("</nav>\n")
+			_ = bw.Flush()
+		}
+		t.html = buf.Bytes()
+		if t.html == nil {
+			t.html = []byte{}
 		}
 	}
-	if len(hs) == 0 {
-		return ast.WalkSkipChildren, nil
-	}
-	_, _ = w.WriteString(`<nav class="toc" aria-label="` + tocLabel + `">` + "\n")
-	writeTOCList(w, hs)
-	_, _ = w.WriteString("</nav>\n")
+	_, _ = w.Write(t.html)
 	return ast.WalkSkipChildren, nil
 }
 

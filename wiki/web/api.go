@@ -163,6 +163,7 @@ func (s *Server) handleAPIPut(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("%w: the body needs a \"content\" field", wiki.ErrInvalidInput)
 	}
 	res, err := s.wiki.Save(r.Context(), wiki.Save{
+		Actor: currentUser(r),
 		Name: name, Content: []byte(*body.Content), Base: body.Base, Message: body.Message, Author: author(r, body.Author),
 	})
 	if err != nil {
@@ -191,7 +192,7 @@ func (s *Server) handleAPIDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rev, err := s.wiki.Delete(r.Context(), name, r.URL.Query().Get("base"), author(r, wiki.Author{}), "")
+	rev, err := s.wiki.Delete(r.Context(), wiki.DeleteRequest{Name: name, Base: r.URL.Query().Get("base"), Author: author(r, wiki.Author{}), Actor: currentUser(r)})
 	if err != nil {
 		return err
 	}

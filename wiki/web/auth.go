@@ -541,7 +541,12 @@ func (s *Server) AuthorizePush(r *http.Request, u *wiki.User, paths []string) er
 			names = append(names, wiki.Name(strings.TrimSuffix(p, "/")))
 		}
 	}
-	return s.mayEdit(r, names...)
+	// The web's check explains a refusal in the pusher's words and
+	// records it; the domain's decides.
+	if err := s.mayEdit(r, names...); err != nil {
+		return err
+	}
+	return s.wiki.AuthorizeChange(u, paths)
 }
 
 // fromPageScript reports whether a request was made by script on one of

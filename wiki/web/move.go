@@ -56,7 +56,7 @@ func (s *Server) handleRename(w http.ResponseWriter, r *http.Request) error {
 	var res wiki.RenameResult
 	if err == nil {
 		res, err = s.wiki.Rename(r.Context(), wiki.Rename{From: name, To: to, Base: d.Base, UpdateLinks: d.UpdateLinks,
-			Author: author(r, wiki.Author{Name: d.AuthorName, Email: d.AuthorMail}), Message: d.Message})
+			Author: author(r, wiki.Author{Name: d.AuthorName, Email: d.AuthorMail}), Message: d.Message, Actor: currentUser(r)})
 	}
 	if err != nil {
 		status := statusOf(err)
@@ -107,7 +107,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) error {
 	d := deleteData{base: s.base(r, "", name), Page: name, Base: r.PostForm.Get("base"), Message: r.PostForm.Get("message")}
 	d.Title = d.T("delete-title", name)
 	by := author(r, wiki.Author{Name: strings.TrimSpace(r.PostForm.Get("author_name")), Email: strings.TrimSpace(r.PostForm.Get("author_email"))})
-	if _, err := s.wiki.Delete(r.Context(), name, d.Base, by, d.Message); err != nil {
+	if _, err := s.wiki.Delete(r.Context(), wiki.DeleteRequest{Name: name, Base: d.Base, Author: by, Message: d.Message, Actor: currentUser(r)}); err != nil {
 		status := statusOf(err)
 		s.logError(r, status, err)
 		d.Error = publicMessage(err, status)
@@ -133,7 +133,7 @@ func (s *Server) handleRevert(w http.ResponseWriter, r *http.Request) error {
 		return formError(err)
 	}
 	by := author(r, wiki.Author{Name: strings.TrimSpace(r.PostForm.Get("author_name")), Email: strings.TrimSpace(r.PostForm.Get("author_email"))})
-	_, err = s.wiki.Revert(r.Context(), wiki.RevertRequest{Name: name, To: r.PostForm.Get("revision"), Base: r.PostForm.Get("base"), Author: by, Message: r.PostForm.Get("message")})
+	_, err = s.wiki.Revert(r.Context(), wiki.RevertRequest{Name: name, To: r.PostForm.Get("revision"), Base: r.PostForm.Get("base"), Author: by, Message: r.PostForm.Get("message"), Actor: currentUser(r)})
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func (s *Server) handleAPIRename(w http.ResponseWriter, r *http.Request) error {
 	if err := s.mayRename(r, name, to, body.UpdateLinks); err != nil {
 		return err
 	}
-	res, err := s.wiki.Rename(r.Context(), wiki.Rename{From: name, To: to, Base: body.Base, UpdateLinks: body.UpdateLinks, Author: author(r, body.Author), Message: body.Message})
+	res, err := s.wiki.Rename(r.Context(), wiki.Rename{From: name, To: to, Base: body.Base, UpdateLinks: body.UpdateLinks, Author: author(r, body.Author), Message: body.Message, Actor: currentUser(r)})
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func (s *Server) handleAPIRevert(w http.ResponseWriter, r *http.Request) error {
 	} else if !errors.Is(err, wiki.ErrNotFound) {
 		return err
 	}
-	res, err := s.wiki.Revert(r.Context(), wiki.RevertRequest{Name: name, To: body.Revision, Base: base, Author: author(r, body.Author), Message: body.Message})
+	res, err := s.wiki.Revert(r.Context(), wiki.RevertRequest{Name: name, To: body.Revision, Base: base, Author: author(r, body.Author), Message: body.Message, Actor: currentUser(r)})
 	if err != nil {
 		return err
 	}
