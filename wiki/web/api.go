@@ -137,10 +137,78 @@ func decodeJSON(r *http.Request, v any) error {
 	if !utf8.Valid(body) {
 		return fmt.Errorf("%w: the body is not valid UTF-8", wiki.ErrInvalidInput)
 	}
+	if err := checkSurrogates(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%w: the body is not the expected JSON: %v", wiki.ErrInvalidInput, err)
+	}
+	// Exactly one JSON value: anything after it but white space means the
+	// body is not what the client meant to send.
+	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return fmt.Errorf("%w: the body has data after the JSON object", wiki.ErrInvalidInput)
+	}
+	return nil
+}
+
+// checkSurrogates refuses \u escapes that encode half of a UTF-16
+// surrogate pair on its own (or a pair the wrong way round): encoding/json
+// would store them as U+FFFD, which is not the text that was sent.
+func checkSurrogates(body []byte) error {
+	hex4 := func(b []byte) (rune, bool) {
+		if len(b) < 4 {
+			return 0, false
+		}
+		var r rune
+		for _, c := range b[:4] {
+			switch {
+			case c >= '0' && c <= '9':
+				r = r<<4 | rune(c-'0')
+			case c >= 'a' && c <= 'f':
+				r = r<<4 | rune(c-'a'+10)
+			case c >= 'A' && c <= 'F':
+				r = r<<4 | rune(c-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return r, true
+	}
+	bad := fmt.Errorf("%w: the body contains an unpaired UTF-16 surrogate escape (\\uD800-\\uDFFF); send the character itself or a complete pair", wiki.ErrInvalidInput)
+	inString := false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case !inString:
+			inString = c == '"'
+		case c == '"':
+			inString = false
+		case c == '\\' && i+1 < len(body):
+			i++
+			if body[i] != 'u' {
+				continue
+			}
+			r, ok := hex4(body[i+1:])
+			if !ok {
+				continue // the decoder reports the malformed escape
+			}
+			i += 4
+			switch {
+			case r >= 0xdc00 && r <= 0xdfff:
+				return bad
+			case r >= 0xd800 && r <= 0xdbff:
+				if i+6 >= len(body) || body[i+1] != '\\' || body[i+2] != 'u' {
+					return bad
+				}
+				lo, ok := hex4(body[i+3:])
+				if !ok || lo < 0xdc00 || lo > 0xdfff {
+					return bad
+				}
+				i += 6
+			}
+		}
 	}
 	return nil
 }
@@ -164,7 +232,7 @@ func (s *Server) handleAPIPut(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := s.wiki.Save(r.Context(), wiki.Save{
 		Actor: currentUser(r),
-		Name: name, Content: []byte(*body.Content), Base: body.Base, Message: body.Message, Author: author(r, body.Author),
+		Name:  name, Content: []byte(*body.Content), Base: body.Base, Message: body.Message, Author: author(r, body.Author),
 	})
 	if err != nil {
 		return err

@@ -104,7 +104,7 @@ func (s *Server) handleEditSave(w http.ResponseWriter, r *http.Request) error {
 		d.Content = text
 	}
 	res, err := s.wiki.Save(r.Context(), wiki.Save{
-		Actor: currentUser(r),
+		Actor:   currentUser(r),
 		Name:    name,
 		Content: []byte(d.Content),
 		Base:    d.Base,
