@@ -25,7 +25,7 @@ import (
 )
 
 // These tests drive the push and fetch methods directly, with packs made
-// by the git CLI; storage/githttp tests them end to end over HTTP.
+// by the git CLI; gitserver tests them end to end over HTTP.
 
 func pushRepo(t *testing.T) (*storage.Repo, string) {
 	t.Helper()

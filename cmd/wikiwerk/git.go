@@ -10,7 +10,7 @@ import (
 	"sync"
 
 	"github.com/wikiwerk/wikiwerk/storage"
-	"github.com/wikiwerk/wikiwerk/storage/githttp"
+	"github.com/wikiwerk/wikiwerk/gitserver"
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
@@ -18,8 +18,8 @@ import (
 const gitPrefix = "/wiki.git/"
 
 // gitHandler serves the content repository over git's smart HTTP protocol.
-func (m *Main) gitHandler(repo *storage.Repo) *githttp.Handler {
-	return githttp.New(githttp.Config{
+func (m *Main) gitHandler(repo *storage.Repo) *gitserver.Handler {
+	return gitserver.New(gitserver.Config{
 		Repo:      repo,
 		Authorize: m.gitAccess,
 		MayChange: m.gitMayChange,
@@ -32,13 +32,13 @@ func (m *Main) gitHandler(repo *storage.Repo) *githttp.Handler {
 // HTTP Basic (a user name with a password or a personal access token);
 // without credentials they are anonymous, and a refusal for that reason
 // makes git ask for them.
-func (m *Main) gitAccess(r *http.Request, a githttp.Access) error {
+func (m *Main) gitAccess(r *http.Request, a gitserver.Access) error {
 	u, err := m.site.GitUser(r)
 	if err == nil {
-		err = m.site.AuthorizeGit(r, u, a == githttp.Write)
+		err = m.site.AuthorizeGit(r, u, a == gitserver.Write)
 	}
 	if errors.Is(err, wiki.ErrUnauthenticated) {
-		return fmt.Errorf("%w: %v", githttp.ErrUnauthorized, err)
+		return fmt.Errorf("%w: %v", gitserver.ErrUnauthorized, err)
 	}
 	return err
 }
@@ -55,7 +55,7 @@ func (m *Main) gitMayChange(r *http.Request, paths []string) error {
 
 // withGit sends git's requests straight to the git handler. The web server
 // limits request bodies to a size meant for pages and forms, which a push
-// with attachments exceeds; githttp applies its own limits.
+// with attachments exceeds; gitserver applies its own limits.
 func withGit(site, git http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, gitPrefix) {

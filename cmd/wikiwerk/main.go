@@ -316,6 +316,7 @@ func (m *Main) Run(ctx context.Context) error {
 		OIDC:       m.oidcConfig(),
 		Logger:     m.log,
 		Git:        git,
+		GitPrefix:  strings.TrimSuffix(gitPrefix, "/"),
 		CloneURL:   cloneURL(ln.Addr()),
 	})
 	if err != nil {

@@ -367,12 +367,12 @@ func (s *Server) requireUser(r *http.Request) (*wiki.User, error) {
 // publicPath reports whether a path is served even where reading needs an
 // account: what it takes to sign in, the theme, the health check. Git
 // applies the policy itself (Config.Git).
-func publicPath(p string) bool {
+func (s *Server) publicPath(p string) bool {
 	switch p {
 	case "/-/login", "/-/logout", "/-/setup", "/-/login/oidc", "/-/oidc/callback", "/-/healthz":
 		return true
 	}
-	return strings.HasPrefix(p, "/-/static/") || strings.HasPrefix(p, "/-/lang/") || strings.HasPrefix(p, "/wiki.git/")
+	return strings.HasPrefix(p, "/-/static/") || strings.HasPrefix(p, "/-/lang/") || strings.HasPrefix(p, s.gitPrefix)
 }
 
 // localPath returns next if it is a path on this site, else "/": a return

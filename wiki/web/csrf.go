@@ -100,10 +100,10 @@ func (c csrfProtection) serve(w http.ResponseWriter, r *http.Request, https bool
 
 // needsCSRF reports whether the request goes through the CSRF check: all
 // but the exempt ones described above.
-func needsCSRF(r *http.Request) bool {
+func (s *Server) needsCSRF(r *http.Request) bool {
 	p := r.URL.Path
 	switch {
-	case strings.HasPrefix(p, "/wiki.git/"), strings.HasPrefix(p, "/-/static/"), p == "/-/healthz":
+	case strings.HasPrefix(p, s.gitPrefix), strings.HasPrefix(p, "/-/static/"), p == "/-/healthz":
 		return false
 	case strings.HasPrefix(p, "/-/api/"):
 		return identityOf(r).via == authSession

@@ -52,8 +52,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// Logger receives server-side errors; default slog.Default().
 	Logger *slog.Logger
-	// Git, when set, serves the content repository under /wiki.git/.
+	// Git, when set, serves the content repository under GitPrefix.
 	Git http.Handler
+	// GitPrefix is where Git is mounted; default "/wiki.git".
+	GitPrefix string
 	// CloneURL, when set, shows users the address to clone. The address
 	// shown is built from the request (host and scheme as the browser
 	// used them, so it is right behind a reverse proxy); this value is
@@ -70,6 +72,8 @@ type Server struct {
 	maxBody   int64
 	log       *slog.Logger
 	cloneURL  string
+	// gitPrefix is where git clients are served, with a final "/".
+	gitPrefix string
 	languages language.Matcher
 	views     *viewCache
 	presence  *presence
@@ -137,6 +141,7 @@ func New(cfg Config) (*Server, error) {
 		maxBody:   cfg.MaxBodyBytes,
 		log:       cfg.Logger,
 		cloneURL:  cfg.CloneURL,
+		gitPrefix: gitPrefixOf(cfg.GitPrefix),
 		languages: newLanguageMatcher(),
 		views:     newViewCache(1000),
 		presence:  newPresence(nil),
@@ -159,7 +164,7 @@ func New(cfg Config) (*Server, error) {
 	// turn "/a/../b" into a redirect instead of the 400 it deserves.
 	r.SkipClean(true)
 	if cfg.Git != nil {
-		r.PathPrefix("/wiki.git/").Handler(cfg.Git)
+		r.PathPrefix(s.gitPrefix).Handler(cfg.Git)
 	}
 	s.registerAPIRoutes(r.PathPrefix("/-/api/").Subrouter())
 	s.registerAccountRoutes(r)
@@ -200,13 +205,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !publicPath(r.URL.Path) {
+	if !s.publicPath(r.URL.Path) {
 		if err := s.mayRead(r); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 	}
-	if needsCSRF(r) {
+	if s.needsCSRF(r) {
 		s.csrf.serve(w, r, https)
 		return
 	}
@@ -220,7 +225,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch p := r.URL.Path; {
 	case strings.HasPrefix(p, "/-/api/"):
 		s.api(func(http.ResponseWriter, *http.Request) error { return err }).ServeHTTP(w, r)
-	case strings.HasPrefix(p, "/wiki.git/"):
+	case strings.HasPrefix(p, s.gitPrefix):
 		status := statusOf(err)
 		s.logError(r, status, err)
 		setErrorHeaders(w, r, err, status, true)
@@ -314,4 +319,12 @@ func (s *Server) editablePage(r *http.Request) (wiki.Name, error) {
 		return "", err
 	}
 	return name, s.mayEdit(r, name)
+}
+
+// gitPrefixOf is the git mount point with a final "/".
+func gitPrefixOf(p string) string {
+	if p == "" {
+		p = "/wiki.git"
+	}
+	return strings.TrimSuffix(p, "/") + "/"
 }

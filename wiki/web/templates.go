@@ -228,5 +228,5 @@ func (s *Server) cloneURLFor(r *http.Request) string {
 	if s.cloneURL == "" || r.Host == "" {
 		return s.cloneURL
 	}
-	return s.absoluteBase(r) + "/wiki.git"
+	return s.absoluteBase(r) + strings.TrimSuffix(s.gitPrefix, "/")
 }

@@ -1,4 +1,4 @@
-package githttp_test
+package gitserver_test
 
 import (
 	"bufio"
@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/wikiwerk/wikiwerk/storage"
-	"github.com/wikiwerk/wikiwerk/storage/githttp"
+	"github.com/wikiwerk/wikiwerk/gitserver"
 )
 
 // BenchmarkGitHTTP compares the handler with git's own server, git
@@ -43,7 +43,7 @@ func BenchmarkGitHTTP(b *testing.B) {
 	// opened again quickly, for clones with cold caches.
 	opt := storage.Options{IndexPath: filepath.Join(root, "history.idx")}
 	var repo *storage.Repo
-	var handler atomic.Pointer[githttp.Handler]
+	var handler atomic.Pointer[gitserver.Handler]
 	reopen := func() {
 		if repo != nil {
 			repo.Close()
@@ -52,7 +52,7 @@ func BenchmarkGitHTTP(b *testing.B) {
 		if repo, err = storage.Open(dir, opt); err != nil {
 			b.Fatal(err)
 		}
-		handler.Store(githttp.New(githttp.Config{Repo: repo}))
+		handler.Store(gitserver.New(gitserver.Config{Repo: repo}))
 	}
 	reopen()
 	defer func() { repo.Close() }()

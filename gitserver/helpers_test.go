@@ -1,4 +1,4 @@
-package githttp_test
+package gitserver_test
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/wikiwerk/wikiwerk/storage"
-	"github.com/wikiwerk/wikiwerk/storage/githttp"
+	"github.com/wikiwerk/wikiwerk/gitserver"
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
@@ -41,10 +41,10 @@ func newTestServer(t *testing.T) *testServer {
 	t.Cleanup(func() { repo.Close() })
 	ts := &testServer{repo: repo, dir: dir}
 	ts.pushAllowed.Store(true)
-	h := githttp.New(githttp.Config{
+	h := gitserver.New(gitserver.Config{
 		Repo: repo,
-		Authorize: func(r *http.Request, a githttp.Access) error {
-			if a == githttp.Write && !ts.pushAllowed.Load() {
+		Authorize: func(r *http.Request, a gitserver.Access) error {
+			if a == gitserver.Write && !ts.pushAllowed.Load() {
 				return errPushOff
 			}
 			return nil

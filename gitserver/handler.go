@@ -1,4 +1,4 @@
-// Package githttp serves the wiki's content repository to the stock git
+// Package gitserver serves the wiki's content repository to the stock git
 // client over git's smart HTTP protocol (version 0/1; a client asking for
 // version 2 gets version 0, as the protocol allows):
 //
@@ -12,10 +12,11 @@
 // Everything that touches the repository is a method of storage.Repo, behind
 // its lock: which commits are common, which objects to send, whether a push
 // is valid, and the compare-and-swap of the branch.
-package githttp
+package gitserver
 
 import (
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/wikiwerk/wikiwerk/storage"
 )
@@ -49,10 +52,26 @@ func (a Access) String() string {
 // prompts for a user name and password (or token).
 var ErrUnauthorized = errors.New("authentication required")
 
+// Repository is what the git protocol needs of the content repository;
+// *storage.Repo is one. Ref negotiation, pack planning and the checks of a
+// push live in storage, under its lock; this package speaks the protocol.
+type Repository interface {
+	// Branch returns the wiki's branch and its head.
+	Branch() (plumbing.ReferenceName, plumbing.Hash, error)
+	// Negotiate answers a fetch's "have" lines.
+	Negotiate(wants, haves []plumbing.Hash) ([]storage.HaveAnswer, error)
+	// PreparePack plans the pack a fetch receives; the caller closes it.
+	PreparePack(ctx context.Context, req storage.FetchRequest) (*storage.Pack, error)
+	// ReceivePack validates and applies a push.
+	ReceivePack(ctx context.Context, updates []storage.RefUpdate, pack io.Reader, lim storage.PushLimits) storage.PushResult
+}
+
+var _ Repository = (*storage.Repo)(nil)
+
 // Config holds what a Handler needs.
 type Config struct {
 	// Repo is the content repository.
-	Repo *storage.Repo
+	Repo Repository
 	// Authorize decides whether the request may do a. It returns nil to
 	// allow, an error wrapping ErrUnauthorized to ask for credentials
 	// (401), or any other error to refuse (403); the error's text is
@@ -75,7 +94,7 @@ type Config struct {
 // /wiki.git/: it answers to paths that end in /info/refs, /git-upload-pack
 // and /git-receive-pack.
 type Handler struct {
-	repo      *storage.Repo
+	repo      Repository
 	authorize func(*http.Request, Access) error
 	mayChange func(*http.Request, []string) error
 	limits    storage.PushLimits

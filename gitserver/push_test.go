@@ -1,4 +1,4 @@
-package githttp_test
+package gitserver_test
 
 import (
 	"bytes"
