@@ -2,6 +2,7 @@ package wiki
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -19,11 +20,14 @@ type BlameLine struct {
 }
 
 // Blame returns every line of the current page with the revision, author
-// and time that last changed it. It walks the page's history from the
-// index (following renames), diffing each revision with the one before,
-// and stops as soon as every line is accounted for, so recently edited
-// pages are cheap whatever the size of the repository. Results are cached
-// per page revision.
+// and time that last changed it. With a BlameIndex (Options.BlameIndex)
+// that holds the page's current version this is a lookup, and lines that
+// a merge brought in from its other side keep their real authors, as in
+// git blame. Otherwise it walks the page's history from the index
+// (following renames), diffing each revision with the one before, and
+// stops as soon as every line is accounted for, so recently edited pages
+// are cheap whatever the size of the repository; the walk credits what a
+// merge brought in to the merge. Results are cached per page revision.
 func (w *Wiki) Blame(ctx context.Context, name Name) ([]BlameLine, error) {
 	page, err := w.store.ReadPage(ctx, name, "")
 	if err != nil {
@@ -36,8 +40,56 @@ func (w *Wiki) Blame(ctx context.Context, name Name) ([]BlameLine, error) {
 	if ok {
 		return cached.([]BlameLine), nil
 	}
-
 	lines := splitText(string(page.Content))
+	out, ok, err := w.blameFromIndex(ctx, page, lines)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if out, err = w.blameByWalk(ctx, name, page, lines); err != nil {
+			return nil, err
+		}
+	}
+	w.cacheMu.Lock()
+	w.blames.Add(key, out)
+	w.cacheMu.Unlock()
+	return out, nil
+}
+
+// blameFromIndex answers from the blame index; ok is false when there is
+// none, it does not hold the page's current version, or its answer does
+// not fit the text or the history (an index out of step with the
+// repository is passed over, never believed).
+func (w *Wiki) blameFromIndex(ctx context.Context, page *Page, lines []string) ([]BlameLine, bool, error) {
+	if w.blameIdx == nil {
+		return nil, false, nil
+	}
+	owners, ok, err := w.blameIdx.Blame(ctx, page.Name.Path(), page.Blob, page.Revision.ID)
+	if err != nil || !ok || len(owners) != len(lines) {
+		return nil, false, err
+	}
+	out := make([]BlameLine, len(lines))
+	revs := map[string]*Revision{}
+	for i, id := range owners {
+		rev, seen := revs[id]
+		if !seen {
+			rev, err = w.store.Revision(ctx, id)
+			if errors.Is(err, ErrNotFound) {
+				return nil, false, nil
+			}
+			if err != nil {
+				return nil, false, fmt.Errorf("blame %s: %w", page.Name, err)
+			}
+			revs[id] = rev
+		}
+		out[i] = BlameLine{Number: i + 1, Text: lines[i], Revision: *rev}
+	}
+	return out, true, nil
+}
+
+// blameByWalk blames the current page (page, split into lines) by walking
+// its history back from head.
+func (w *Wiki) blameByWalk(ctx context.Context, name Name, page *Page, lines []string) ([]BlameLine, error) {
 	out := make([]BlameLine, len(lines))
 	// pos[i] is where line i of the current text is in the version being
 	// looked at, -1 once it has an owner or was not in that version.
@@ -93,9 +145,6 @@ func (w *Wiki) Blame(ctx context.Context, name Name) ([]BlameLine, error) {
 			}
 		}
 	}
-	w.cacheMu.Lock()
-	w.blames.Add(key, out)
-	w.cacheMu.Unlock()
 	return out, nil
 }
 

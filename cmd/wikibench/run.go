@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +19,9 @@ import (
 // Targets from issue 4.
 const (
 	warmStartTarget = 2 * time.Second
+	// coldStartTarget is issue 9's: health and page views within 2 s of
+	// a start with an empty data folder, however long the history.
+	coldStartTarget = 2 * time.Second
 	peakMemTarget   = 300_000_000 // bytes
 	// stopTimeout bounds a clean shutdown; the server lets requests in
 	// flight finish, and none are.
@@ -219,20 +223,49 @@ func (b *bench) serve(ctx context.Context, bin, repo, data string, subjects []su
 		return fmt.Errorf("cold start: %w", err)
 	}
 	defer cold.kill()
-	rep.server = append(rep.server, row{name: "start-up, cold index (exec until /-/healthz is 200)", ww: fmtDur(d)})
+	rep.server = append(rep.server, row{name: "start-up, empty data folder (exec until /-/healthz is 200)", ww: fmtDur(d),
+		target: "< 2 s: " + passMiss(d < coldStartTarget)})
 	b.logf("cold start took %v (%s)", d.Round(time.Millisecond), cold.url)
-	if len(subjects) > 0 {
-		// An index that is built lazily would hide its cost from the
-		// start-up time; the first request shows it.
-		t0 := time.Now()
-		_, err := httpProbe(b.client, cold.url, "-/api/pages/"+pageURL(subjects[0].name())+"/history?limit=50", false)(ctx)
-		cell := fmtDur(time.Since(t0))
-		if err != nil {
-			cell = "failed (see notes)"
-			rep.notes = append(rep.notes, fmt.Sprintf("first history request after the cold start: %v", err))
-		}
-		rep.server = append(rep.server, row{name: "first history request after the cold start", ww: cell})
+	// A page view while the history index is still being built.
+	if len(subjects) == 0 {
+		return errors.New("no page to view")
 	}
+	t0 := time.Now()
+	if _, err := httpProbe(b.client, cold.url, "-/api/pages/"+pageURL(subjects[0].name()), false)(ctx); err == nil {
+		view := d + time.Since(t0)
+		rep.server = append(rep.server, row{name: "first page view after a cold start (from exec)", ww: fmtDur(view),
+			target: "< 2 s: " + passMiss(view < coldStartTarget)})
+	} else {
+		rep.notes = append(rep.notes, fmt.Sprintf("first page view after the cold start: %v", err))
+	}
+	// The full history index is built in the background: measure until
+	// recent changes answer, beside git log --raw listing every changed
+	// path of every commit of the same repository.
+	t0 = time.Now()
+	built := d
+	for {
+		body, err := httpProbe(b.client, cold.url, "-/api/recent?limit=1", false)(ctx)
+		if err == nil && strings.Contains(string(body), `"revision"`) {
+			built += time.Since(t0)
+			break
+		}
+		if ctx.Err() != nil || time.Since(t0) > b.cfg.StartTimeout {
+			rep.notes = append(rep.notes, fmt.Sprintf("the history index was not built within %v: %v", b.cfg.StartTimeout, err))
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t1 := time.Now()
+	logRaw := exec.CommandContext(ctx, "git", "-C", repo, "log", "--raw", "--no-renames", "--format=%H", "main")
+	logRaw.Stdout = io.Discard
+	refErr := logRaw.Run()
+	gitDur := time.Since(t1)
+	ref := fmtDur(gitDur) + " (git log --raw)"
+	if refErr != nil {
+		ref = "failed: " + refErr.Error()
+	}
+	rep.server = append(rep.server, row{name: "full history index build, in the background (from exec until recent changes answer)", ww: fmtDur(built), ref: ref,
+		ratio: fmt.Sprintf("%.1fx", float64(built)/float64(gitDur))})
 	rep.server = append(rep.server, b.memoryRow("peak memory, cold run (VmHWM)", cold, rep))
 	b.client.CloseIdleConnections()
 	if err := cold.stop(stopTimeout); err != nil {
