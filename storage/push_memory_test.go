@@ -371,6 +371,9 @@ func TestPushMemory(t *testing.T) {
 	if os.Getenv(memChildEnv) != "" {
 		t.Skip("in the child")
 	}
+	if testing.Short() {
+		t.Skip("pushes a gigabyte of inflated data several times; skipped with -short")
+	}
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("needs /proc")
 	}

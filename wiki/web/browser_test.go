@@ -292,6 +292,11 @@ func jsString(s string) string {
 // test is skipped, except in CI (CI set), where it fails: CI installs it.
 func startChromium(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
+	if testing.Short() {
+		// The fast loop (go test -short ./...) leaves the browser out;
+		// CI runs everything.
+		t.Skip("browser test: skipped with -short")
+	}
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") != "" {
