@@ -673,3 +673,36 @@ func TestThinFetchWhenClientHasObjects(t *testing.T) {
 		})
 	}
 }
+
+// TestMoveCreditsMergeShapedChanges: a merge whose first parent is an older
+// main commit and whose tree has a page as it was then changes that page,
+// though it differs from no parent on its own; history and recent changes
+// show the merge as the change (issue 10: "history that hides the merge").
+func TestMoveCreditsMergeShapedChanges(t *testing.T) {
+	r, dir := pushRepo(t)
+	ctx := context.Background()
+	old := commitText(t, r, "Beleid/Visie", "oude visie\n")
+	admin := commitText(t, r, "Beleid/Visie", "nieuwe visie\n")
+	clone := filepath.Join(t.TempDir(), "clone")
+	gitIO(t, filepath.Dir(clone), nil, "clone", "-q", dir, clone)
+	tree := strings.TrimSpace(gitText(t, clone, "rev-parse", old+"^{tree}"))
+	merge := strings.TrimSpace(string(gitIO(t, clone, []byte("samenvoegen\n"), "-c", "user.name=Eva Editor", "-c", "user.email=eva@example.nl",
+		"commit-tree", tree, "-p", old, "-p", admin)))
+	res := r.ReceivePack(ctx, []storage.RefUpdate{{Name: "refs/heads/main", Old: plumbing.NewHash(admin), New: plumbing.NewHash(merge)}},
+		bytes.NewReader(packFor(t, clone, merge, admin)), storage.PushLimits{})
+	if res.UnpackErr != nil || res.Refs[0] != nil {
+		t.Fatalf("push: %+v", res)
+	}
+	h, err := r.History(ctx, "Beleid/Visie", wiki.HistoryQuery{})
+	if err != nil || len(h) == 0 || h[0].ID != merge || h[0].Blob == "" {
+		t.Fatalf("history of the page after the merge-shaped push: %+v %v", h, err)
+	}
+	recent, _ := r.Recent(ctx, wiki.HistoryQuery{Limit: 1})
+	if len(recent) != 1 || recent[0].ID != merge || len(recent[0].Changes) != 1 || recent[0].Changes[0].Path != "Beleid/Visie.md" {
+		t.Fatalf("recent changes: %+v", recent)
+	}
+	p, _ := r.ReadPage(ctx, "Beleid/Visie", "")
+	if string(p.Content) != "oude visie\n" || p.Revision.ID != merge {
+		t.Fatalf("page after the push: %q at %s", p.Content, p.Revision.ID)
+	}
+}

@@ -76,6 +76,10 @@ func ParseName(s string) (Name, error) {
 		return "", invalidName(s, "it is empty")
 	case len(s) > MaxNameBytes:
 		return "", invalidName(s, fmt.Sprintf("it is longer than %d bytes", MaxNameBytes))
+	case len(path.Base(s))+len(PageExt) > 255:
+		// The page's file is its last part plus ".md", and no common
+		// file system takes a file name over 255 bytes.
+		return "", invalidName(s, fmt.Sprintf("its last part is longer than %d bytes", 255-len(PageExt)))
 	case strings.ContainsRune(s, '\\'):
 		return "", invalidName(s, "it contains a backslash")
 	case strings.HasSuffix(strings.ToLower(s), ".git"):

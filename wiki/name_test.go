@@ -54,7 +54,8 @@ func TestParseNameValid(t *testing.T) {
 		// A look-alike is a valid name; the store refuses it next to the
 		// name it imitates (see Skeleton).
 		{"H\u043Eme", "H\u043Eme", "H\u043Eme.md", "/H%D0%BEme"},
-		{strings.Repeat("a", MaxNameBytes), strings.Repeat("a", MaxNameBytes), strings.Repeat("a", MaxNameBytes) + ".md", "/" + strings.Repeat("a", MaxNameBytes)},
+		{strings.Repeat("a", 252), strings.Repeat("a", 252), strings.Repeat("a", 252) + ".md", "/" + strings.Repeat("a", 252)},
+		{"b/" + strings.Repeat("a", MaxNameBytes-3), "b/" + strings.Repeat("a", MaxNameBytes-3), "b/" + strings.Repeat("a", MaxNameBytes-3) + ".md", "/b/" + strings.Repeat("a", MaxNameBytes-3)},
 	}
 	for _, c := range cases {
 		n, err := ParseName(c.in)
@@ -79,7 +80,7 @@ func TestParseNameInvalid(t *testing.T) {
 		"a\\b", "-", "-/x", "-/edit/x",
 		"x.git", "a/b.GIT", "a:b", "a*b", "a?b", "a|b", "a<b", "a>b", `a"b`,
 		" lead", "trail ", "a/ b", "a /b",
-		"\xff", "a\xc3", strings.Repeat("a", MaxNameBytes+1),
+		"\xff", "a\xc3", strings.Repeat("a", MaxNameBytes+1), strings.Repeat("a", 253),
 	} {
 		n, err := ParseName(in)
 		if err == nil {

@@ -26,8 +26,10 @@ type Revision struct {
 	Time time.Time
 	// Message is the full commit message.
 	Message string
-	// Changes lists the files this commit changed relative to its first
-	// parent, sorted by path.
+	// Changes lists the files this commit changed itself, sorted by
+	// path: against its parent, or for a merge, where it differs from every
+	// parent (plus, for the head of a move of main, what the move changed
+	// that no commit of it explains).
 	Changes []FileChange
 }
 
@@ -206,15 +208,17 @@ type Store interface {
 	Revision(ctx context.Context, id string) (*Revision, error)
 
 	// History returns the commits that changed the page, newest first,
-	// following first parents from head and renames into the page's old
+	// over the whole commit graph reachable from head (a merge is listed
+	// for what it changed itself, and for what a move of main changed that
+	// no single commit explains), following renames into the page's old
 	// names. Returns an empty list for a page that never existed.
 	History(ctx context.Context, name Name, q HistoryQuery) ([]PageRevision, error)
 
 	// FileHistory is History for any file of the repository, by path.
 	FileHistory(ctx context.Context, path string, q HistoryQuery) ([]PageRevision, error)
 
-	// Recent returns the commits on main, newest first, following first
-	// parents.
+	// Recent returns the commits reachable from main, newest first in the
+	// order they arrived (a push's commits parents first).
 	Recent(ctx context.Context, q HistoryQuery) ([]Revision, error)
 
 	// Commit applies the changes as one new commit on main. It returns an
