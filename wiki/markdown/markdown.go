@@ -89,7 +89,7 @@ type Document struct {
 	// Limit is the limit the page exceeded, for the web layer to explain
 	// it in the reader's language; "" when OverBudget is false.
 	Limit Limit
-	// Notice is the English text of the notice in HTML; "" when
+	// Notice is the text of the notice in HTML, in Dutch and English; "" when
 	// OverBudget is false.
 	Notice string
 }
@@ -295,7 +295,10 @@ func parseContext(b *budget) parser.Context {
 // overBudget is the Document for a page beyond limit: a notice and the
 // source, escaped, still passed through the sanitiser like every page.
 func (r *Renderer) overBudget(src []byte, limit Limit) Document {
-	notice := "This page exceeds the " + string(limit) + " limit for rendering and is shown as source."
+	// In both interface languages: the renderer does not know the
+	// reader's, and the notice is part of the cached HTML.
+	notice := "Deze pagina gaat over de grens voor opmaak (" + limitNL(limit) + ") en wordt als brontekst getoond; er is niets verloren. / " +
+		"This page exceeds the " + string(limit) + " limit for rendering and is shown as source; nothing is lost."
 	var b strings.Builder
 	b.Grow(len(src) + len(notice) + 64)
 	b.WriteString(`<p class="` + noticeClass + `">`)
@@ -313,6 +316,25 @@ func (r *Renderer) overBudget(src []byte, limit Limit) Document {
 		Limit:      limit,
 		Notice:     notice,
 	}
+}
+
+// limitNL names a limit in Dutch.
+func limitNL(l Limit) string {
+	switch l {
+	case LimitNesting:
+		return "nesting"
+	case LimitLinks:
+		return "aantal links"
+	case LimitFootnotes:
+		return "aantal voetnoten"
+	case LimitTable:
+		return "tabelgrootte"
+	case LimitEmphasis:
+		return "nadruk"
+	case LimitOutput:
+		return "omvang"
+	}
+	return string(l)
 }
 
 // frontMatterOf reads title and tags from the front matter of src alone,
