@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wikiwerk/wikiwerk/storage"
 	"github.com/wikiwerk/wikiwerk/gitserver"
+	"github.com/wikiwerk/wikiwerk/storage"
 )
 
 // BenchmarkGitHTTP compares the handler with git's own server, git

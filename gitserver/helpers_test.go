@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wikiwerk/wikiwerk/storage"
 	"github.com/wikiwerk/wikiwerk/gitserver"
+	"github.com/wikiwerk/wikiwerk/storage"
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
 

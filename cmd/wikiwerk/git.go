@@ -9,8 +9,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/wikiwerk/wikiwerk/storage"
 	"github.com/wikiwerk/wikiwerk/gitserver"
+	"github.com/wikiwerk/wikiwerk/storage"
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
