@@ -108,6 +108,7 @@ func TestKillDuringWrites(t *testing.T) {
 		client := &http.Client{Timeout: 20 * time.Second}
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
+		var pause sync.RWMutex // held by the pusher in even rounds
 		for w := range writers {
 			wg.Add(1)
 			go func() {
@@ -125,7 +126,9 @@ func TestKillDuringWrites(t *testing.T) {
 					}
 					line := fmt.Sprintf("ronde %d regel %d\n", round, i)
 					next := text + line
+					pause.RLock()
 					got, merged, code := apiPut(client, srv.url, page, next, rev, fmt.Sprintf("Schrijver%d", w))
+					pause.RUnlock()
 					if got == "" {
 						if code == 0 {
 							return // the server is gone
@@ -154,12 +157,13 @@ func TestKillDuringWrites(t *testing.T) {
 		}
 		// A rename and a push in flight during the kill.
 		pushDone := make(chan struct{})
+		renameDelay := time.Duration(rng.IntN(100)) * time.Millisecond
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
 			from := fmt.Sprintf("Crash/Schrijver-%02d", round%writers)
 			to := fmt.Sprintf("Verhuisd/Ronde-%d", round)
-			time.Sleep(time.Duration(rng.IntN(100)) * time.Millisecond)
+			time.Sleep(renameDelay)
 			p, err := getPage(client, srv.url, from)
 			if err != nil || p.Revision == "" {
 				return
@@ -190,12 +194,26 @@ func TestKillDuringWrites(t *testing.T) {
 			// main moves with every save: pull and try again until the
 			// push is a fast-forward (or the server is gone).
 			for try := 0; try < 20; try++ {
-				if out, err := gitErr(clone, "pull", "-q", "--rebase", "origin", "main"); err != nil {
+				if round%2 == 0 {
+					// Hold the writers between pull and push, so that
+					// this push lands and is then checked after the kill.
+					// In the other rounds it races them, and the kill may
+					// land in the middle of it.
+					pause.Lock()
+				}
+				out, err := gitErr(clone, "pull", "-q", "--rebase", "origin", "main")
+				if err == nil {
+					out, err = gitErr(clone, "push", "-q", "origin", "HEAD:main")
+				}
+				if round%2 == 0 {
+					pause.Unlock()
+				}
+				if err != nil && strings.Contains(out, "rebase") {
 					t.Logf("round %d: pull: %v %s", round, err, out)
 					gitErr(clone, "rebase", "--abort")
 					return
 				}
-				if _, err := gitErr(clone, "push", "-q", "origin", "HEAD:main"); err == nil {
+				if err == nil {
 					id, _ := gitErr(clone, "rev-parse", "HEAD")
 					mu.Lock()
 					pushed = append(pushed, strings.TrimSpace(id))

@@ -116,6 +116,9 @@ type Main struct {
 	AnonymousEdits bool
 	// MemoryLimitMiB is the Go runtime's soft memory limit; 0 for none.
 	MemoryLimitMiB int64
+	// Lang is the default language of page content and of the wiki: nl
+	// or en. A page's front matter (lang:) overrides it for that page.
+	Lang string
 	// authFlags: who may read, protected folders, proxy, single sign-on.
 	authFlags
 
@@ -145,6 +148,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&m.ThemeDir, "theme", "", "folder whose templates/ and static/ files override the built-in theme")
 	fs.BoolVar(&m.AnonymousEdits, "anonymous-edits", false, "allow edits without an account, under the name the editor gives")
 	fs.Int64Var(&m.MemoryLimitMiB, "memory-limit", 256, "soft memory limit in MiB for the Go runtime (0: none; GOMEMLIMIT, when set, wins)")
+	m.Lang = "nl"
+	fs.Var(langValue{&m.Lang}, "lang", "default language of pages (for search): nl or en; a page's front matter lang: overrides it")
 	m.authFlags.register(fs)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -285,6 +290,23 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer indexSaver.Close()
+	blameIdx, stopBlame, err := m.openBlame(ctx, repo)
+	if err != nil {
+		return err
+	}
+	defer stopBlame()
+	ix, searchSub, err := m.openSearch(ctx, repo)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	defer searchSub.Close()
+	graph, linksSub, err := m.openLinks(ctx, repo)
+	if err != nil {
+		return err
+	}
+	defer graph.Close()
+	defer linksSub.Close()
 	stopHousekeeping := startHousekeeping(ctx, repo, storage.HousekeepingOptions{Logger: m.log})
 	defer stopHousekeeping()
 	theme, err := themes.Open(m.ThemeDir)
@@ -307,7 +329,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	git := m.gitHandler(repo)
 	srv, err := web.New(web.Config{
-		Wiki:       wiki.New(repo, wiki.Options{Policy: &m.policy}),
+		Wiki:       wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx}),
 		Theme:      theme,
 		Policy:     m.policy,
 		Accounts:   store,
@@ -318,6 +340,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Git:        git,
 		GitPrefix:  strings.TrimSuffix(gitPrefix, "/"),
 		CloneURL:   cloneURL(ln.Addr()),
+		Search:     ix,
+		Links:      graph,
 	})
 	if err != nil {
 		return err

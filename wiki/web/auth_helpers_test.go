@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wikiwerk/wikiwerk/storage"
 	"github.com/wikiwerk/wikiwerk/storage/accounts"
@@ -53,6 +54,8 @@ type authOptions struct {
 	trustProxy bool
 	// noUsers leaves the account store empty (for the setup link).
 	noUsers bool
+	// now, when set, is the rate limiter's clock.
+	now func() time.Time
 }
 
 // authWiki is a wiki with a real account store, and its people:
@@ -132,6 +135,7 @@ func newAuthWiki(t *testing.T, o authOptions) *authWiki {
 		TrustProxy:   o.trustProxy,
 		MaxBodyBytes: 256 << 10,
 		Logger:       slog.New(slog.DiscardHandler),
+		Now:          o.now,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -558,7 +559,20 @@ func TestSecureCookiesBehindTLSProxy(t *testing.T) {
 // wait, 1 s then 2 s, ...; even the right password waits; HTTP Basic
 // counts too.
 func TestLoginRateLimit(t *testing.T) {
-	aw := newAuthWiki(t, authOptions{trustProxy: true})
+	// The limiter's clock, moved by the test instead of sleeping.
+	var clockMu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time {
+		clockMu.Lock()
+		defer clockMu.Unlock()
+		return now
+	}
+	wait := func(d time.Duration) {
+		clockMu.Lock()
+		now = now.Add(d)
+		clockMu.Unlock()
+	}
+	aw := newAuthWiki(t, authOptions{trustProxy: true, now: clock})
 	from := func(ip string) *browser {
 		b := aw.browser()
 		b.header.Set("X-Forwarded-For", ip)
@@ -585,13 +599,13 @@ func TestLoginRateLimit(t *testing.T) {
 	if code, _, _ := aw.basic("anna", passwords["anna"], "GET", "/-/api/pages", "", "X-Forwarded-For", "192.0.2.99"); code != http.StatusTooManyRequests {
 		t.Errorf("anna over Basic while her name waits: %d", code)
 	}
-	time.Sleep(1100 * time.Millisecond)
+	wait(1100 * time.Millisecond)
 	// One more failure doubles the wait.
 	attacker.post("/-/login", url.Values{"name": {"anna"}, "password": {"gok"}})
 	if _, _, hdr := attacker.post("/-/login", url.Values{"name": {"anna"}, "password": {"gok"}}); hdr.Get("Retry-After") != "2" {
 		t.Errorf("after the seventh failure Retry-After is %q", hdr.Get("Retry-After"))
 	}
-	time.Sleep(2100 * time.Millisecond)
+	wait(2100 * time.Millisecond)
 	if code, _, _ := from("198.51.100.7").post("/-/login", url.Values{"name": {"anna"}, "password": {passwords["anna"]}}); code != http.StatusSeeOther {
 		t.Fatalf("anna after waiting: %d", code)
 	}

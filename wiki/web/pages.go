@@ -6,7 +6,14 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
@@ -141,17 +148,151 @@ func (s *Server) handleRaw(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-type pagesData struct {
-	base
-	Pages []wiki.PageInfo
+// trailItem is one step of a page's breadcrumb trail.
+type trailItem struct {
+	Label, URL string
+	// Current marks the page itself, the last step.
+	Current bool
 }
 
+// Trail is the page's breadcrumb trail: the front page, the folders above
+// the page (each linked to the page of the folder's name), and the page
+// itself. The front page has none.
+func (d viewData) Trail() []trailItem {
+	n := d.Page.Name
+	if n == wiki.FrontPage {
+		return nil
+	}
+	out := []trailItem{{Label: d.T("home"), URL: wiki.FrontPage.URL()}}
+	for _, c := range crumbs(n) {
+		out = append(out, trailItem{Label: c.Label, URL: c.URL})
+	}
+	return append(out, trailItem{Label: d.Page.Title(), URL: n.URL(), Current: true})
+}
+
+type pagesData struct {
+	base
+	// Filter is the text the list is filtered by.
+	Filter string
+	// Total counts the pages (redirect stubs left out), Shown those that
+	// pass the filter.
+	Total, Shown int
+	// Tree holds the pages by folder.
+	Tree []*treeNode
+	// Links is true when the wanted, orphans and tags lists exist.
+	Links bool
+	// Building is true while the link graph is built: titles may be
+	// missing, and redirect stubs listed.
+	Building bool
+}
+
+// treeNode is a folder or a page (or both: a page whose name is also a
+// folder) in the tree of all pages.
+type treeNode struct {
+	// Label is the last segment of the name.
+	Label string
+	// Name is the full name.
+	Name wiki.Name
+	// Page is the page of this name, nil for a folder without one.
+	Page *treePage
+	// Children are the pages and folders inside, sorted by label.
+	Children []*treeNode
+	// Key is what the filter looks in: the folded name and title.
+	Key   string
+	index map[string]*treeNode
+}
+
+// treePage is a page in the tree.
+type treePage struct {
+	Title, URL string
+	// Changed says who changed it last and when, "" when unknown.
+	Changed string
+}
+
+// handleAllPages shows every page in a tree of folders, with titles and
+// last changes, without redirect stubs; ?filter= keeps the pages whose
+// name or title holds the text (letter case and accents ignored).
 func (s *Server) handleAllPages(w http.ResponseWriter, r *http.Request) error {
 	pages, err := s.wiki.Pages(r.Context())
 	if err != nil {
 		return err
 	}
-	d := pagesData{base: s.base(r, "", ""), Pages: pages}
+	d := pagesData{base: s.base(r, "", ""), Filter: strings.TrimSpace(r.URL.Query().Get("filter")), Links: s.links != nil}
 	d.Title = d.T("allpages")
+	if s.links != nil {
+		d.Building = s.links.Building()
+	}
+	filter := foldText(d.Filter)
+	canRead := s.readable(r)
+	root := &treeNode{index: map[string]*treeNode{}}
+	for _, p := range pages {
+		if !canRead(p.Name) {
+			continue
+		}
+		tp := &treePage{Title: p.Name.Title(), URL: p.Name.URL()}
+		if s.links != nil {
+			if info, ok := s.links.Page(p.Name); ok {
+				if info.Redirect != "" {
+					continue
+				}
+				tp.Title = info.Title
+				if info.Author != "" && !info.Time.IsZero() {
+					tp.Changed = d.T("search-changed", info.Author, d.Date(info.Time))
+				}
+			}
+		}
+		d.Total++
+		key := foldText(string(p.Name) + " " + tp.Title)
+		if filter != "" && !strings.Contains(key, filter) {
+			continue
+		}
+		d.Shown++
+		node := root.child(p.Name)
+		node.Page, node.Key = tp, key
+	}
+	root.sort()
+	d.Tree = root.Children
 	return s.render(w, http.StatusOK, "pages", d)
+}
+
+// child returns the node of name below n, making it and the folders
+// above it.
+func (n *treeNode) child(name wiki.Name) *treeNode {
+	cur := n
+	segs := strings.Split(string(name), "/")
+	for i, seg := range segs {
+		next, ok := cur.index[seg]
+		if !ok {
+			full := wiki.Name(strings.Join(segs[:i+1], "/"))
+			next = &treeNode{Label: seg, Name: full, Key: foldText(string(full)), index: map[string]*treeNode{}}
+			cur.index[seg] = next
+			cur.Children = append(cur.Children, next)
+		}
+		cur = next
+	}
+	return cur
+}
+
+// sort orders the children of every node by label, letter case ignored.
+func (n *treeNode) sort() {
+	slices.SortFunc(n.Children, func(a, b *treeNode) int {
+		if c := strings.Compare(strings.ToLower(a.Label), strings.ToLower(b.Label)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Label, b.Label)
+	})
+	for _, c := range n.Children {
+		c.sort()
+	}
+}
+
+// foldText lowercases s and takes the accents off its letters, so that a
+// filter "financiele" finds "Financiële".
+func foldText(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
 }

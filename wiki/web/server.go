@@ -56,11 +56,21 @@ type Config struct {
 	Git http.Handler
 	// GitPrefix is where Git is mounted; default "/wiki.git".
 	GitPrefix string
+	// Now is the clock of the sign-in rate limiter; nil for time.Now.
+	// Tests pass a clock they move.
+	Now func() time.Time
 	// CloneURL, when set, shows users the address to clone. The address
 	// shown is built from the request (host and scheme as the browser
 	// used them, so it is right behind a reverse proxy); this value is
 	// its fallback when the request has no Host.
 	CloneURL string
+	// Search, when set, offers full-text search (/-/search, its API, and
+	// jump-to-page in the header); nil switches search off.
+	Search Searcher
+	// Links, when set, offers the link graph: what links here, wanted
+	// and orphaned pages, tags, and titles in the tree of all pages; nil
+	// switches those lists off.
+	Links LinkGraph
 }
 
 // Server is the wiki's HTTP handler.
@@ -77,6 +87,8 @@ type Server struct {
 	languages language.Matcher
 	views     *viewCache
 	presence  *presence
+	search    Searcher
+	links     LinkGraph
 
 	policy     wiki.Policy
 	accounts   AccountStore
@@ -145,12 +157,14 @@ func New(cfg Config) (*Server, error) {
 		languages: newLanguageMatcher(),
 		views:     newViewCache(1000),
 		presence:  newPresence(nil),
+		search:    cfg.Search,
+		links:     cfg.Links,
 
 		policy:     cfg.Policy,
 		accounts:   cfg.Accounts,
 		trustProxy: cfg.TrustProxy,
 		sessionTTL: cfg.SessionTTL,
-		limiter:    newLimiter(nil),
+		limiter:    newLimiter(cfg.Now),
 		cookies:    newCookieCodec(cfg.Key),
 	}
 	if cfg.OIDC != nil {
@@ -166,7 +180,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Git != nil {
 		r.PathPrefix(s.gitPrefix).Handler(cfg.Git)
 	}
-	s.registerAPIRoutes(r.PathPrefix("/-/api/").Subrouter())
+	api := r.PathPrefix("/-/api/").Subrouter()
+	// Ahead of the API's own routes, where "/pages/{page:.+}" would take
+	// ".../links".
+	s.registerNavAPIRoutes(api)
+	s.registerAPIRoutes(api)
+	s.registerNavRoutes(r)
 	s.registerAccountRoutes(r)
 	s.registerActionRoutes(r)
 	s.registerPageRoutes(r)
