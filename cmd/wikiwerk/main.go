@@ -329,19 +329,20 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	git := m.gitHandler(repo)
 	srv, err := web.New(web.Config{
-		Wiki:       wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx}),
-		Theme:      theme,
-		Policy:     m.policy,
-		Accounts:   store,
-		Key:        key,
-		TrustProxy: m.TrustProxy,
-		OIDC:       m.oidcConfig(),
-		Logger:     m.log,
-		Git:        git,
-		GitPrefix:  strings.TrimSuffix(gitPrefix, "/"),
-		CloneURL:   cloneURL(ln.Addr()),
-		Search:     ix,
-		Links:      graph,
+		Wiki:        wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx}),
+		Theme:       theme,
+		Policy:      m.policy,
+		Accounts:    store,
+		Key:         key,
+		TrustProxy:  m.TrustProxy,
+		OIDC:        m.oidcConfig(),
+		Logger:      m.log,
+		Git:         git,
+		GitPrefix:   strings.TrimSuffix(gitPrefix, "/"),
+		ContentLang: m.Lang,
+		CloneURL:    cloneURL(ln.Addr()),
+		Search:      ix,
+		Links:       graph,
 	})
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package markdown
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 
 	meta "github.com/yuin/goldmark-meta"
@@ -74,6 +75,23 @@ func metaFields(pc parser.Context) (title string, tags []string, err error) {
 		return "", nil, err
 	}
 	return strings.TrimSpace(scalar(m["title"])), tagList(m["tags"]), nil
+}
+
+// langTag is what a lang attribute may hold: a BCP 47 primary language
+// subtag with optional subtags ("nl", "en-GB", "fy").
+var langTag = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$`)
+
+// metaLang returns the front matter's lang when it is a language tag.
+func metaLang(pc parser.Context) string {
+	m, err := meta.TryGet(pc)
+	if err != nil {
+		return ""
+	}
+	l := strings.TrimSpace(scalar(m["lang"]))
+	if !langTag.MatchString(l) {
+		return ""
+	}
+	return strings.ToLower(l)
 }
 
 // showMalformedFrontMatter replaces the text block that goldmark-meta

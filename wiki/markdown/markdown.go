@@ -71,6 +71,10 @@ type Document struct {
 	// Title is the front matter "title", else the text of a leading h1
 	// (which is then left out of HTML), else "". It is plain text, not HTML.
 	Title string
+	// Lang is the front matter "lang" (a BCP 47 tag such as "nl" or
+	// "en"), "" when absent or not a language tag: the language of the
+	// page's content, for its lang attribute and for search.
+	Lang string
 	// Tags are the front matter "tags", given as a YAML list or as one
 	// comma-separated string; trimmed, without duplicates.
 	Tags []string
@@ -264,6 +268,7 @@ func (r *Renderer) render(b *budget, src []byte, resolve Resolver) (doc Document
 	root := r.md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
 	b.check()
 	doc.Title, doc.Tags = frontMatter(root, pc)
+	doc.Lang = metaLang(pc)
 	var titleNode ast.Node
 	doc.Title, titleNode = takeTitle(root, src, doc.Title)
 	doc.Headings, doc.Links = prepare(b, root, src, resolve)

@@ -36,6 +36,9 @@ type viewData struct {
 	Reverted bool
 	// CurrentRev is the page's current revision when an old one is shown.
 	CurrentRev string
+	// ContentLang is the language of the page's text (front matter lang:,
+	// else the wiki's), for its lang attribute (WCAG 3.1.2).
+	ContentLang string
 }
 
 type missingData struct {
@@ -70,7 +73,8 @@ func (s *Server) handlePageView(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	d := viewData{base: s.base(r, p.Title(), name), Page: p, Rev: rev,
-		Saved: r.URL.Query().Has("saved"), Unchanged: r.URL.Query().Has("unchanged")}
+		Saved: r.URL.Query().Has("saved"), Unchanged: r.URL.Query().Has("unchanged"),
+		ContentLang: s.pageLang(p.Doc.Lang)}
 	if from, err := wiki.ParseName(q.Get("redirected-from")); err == nil {
 		d.RedirectedFrom = from
 	}
@@ -295,4 +299,16 @@ func foldText(s string) string {
 		out = s
 	}
 	return strings.ToLower(out)
+}
+
+// pageLang is the language of a page's content: its front matter lang:,
+// else the wiki's.
+func (s *Server) pageLang(front string) string {
+	if front != "" {
+		return front
+	}
+	if s.contentLang != "" {
+		return s.contentLang
+	}
+	return "nl"
 }

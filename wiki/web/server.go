@@ -56,6 +56,10 @@ type Config struct {
 	Git http.Handler
 	// GitPrefix is where Git is mounted; default "/wiki.git".
 	GitPrefix string
+	// ContentLang is the language of page content without a front matter
+	// lang: (the -lang flag), for the content's lang attribute; default
+	// "nl".
+	ContentLang string
 	// Now is the clock of the sign-in rate limiter; nil for time.Now.
 	// Tests pass a clock they move.
 	Now func() time.Time
@@ -84,11 +88,13 @@ type Server struct {
 	cloneURL  string
 	// gitPrefix is where git clients are served, with a final "/".
 	gitPrefix string
-	languages language.Matcher
-	views     *viewCache
-	presence  *presence
-	search    Searcher
-	links     LinkGraph
+	// contentLang is Config.ContentLang.
+	contentLang string
+	languages   language.Matcher
+	views       *viewCache
+	presence    *presence
+	search      Searcher
+	links       LinkGraph
 
 	policy     wiki.Policy
 	accounts   AccountStore
@@ -147,18 +153,19 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("theme static files: %w", err)
 	}
 	s := &Server{
-		wiki:      cfg.Wiki,
-		templates: tmpl,
-		static:    http.StripPrefix("/-/static/", http.FileServerFS(staticFS)),
-		maxBody:   cfg.MaxBodyBytes,
-		log:       cfg.Logger,
-		cloneURL:  cfg.CloneURL,
-		gitPrefix: gitPrefixOf(cfg.GitPrefix),
-		languages: newLanguageMatcher(),
-		views:     newViewCache(1000),
-		presence:  newPresence(nil),
-		search:    cfg.Search,
-		links:     cfg.Links,
+		wiki:        cfg.Wiki,
+		templates:   tmpl,
+		static:      http.StripPrefix("/-/static/", http.FileServerFS(staticFS)),
+		maxBody:     cfg.MaxBodyBytes,
+		log:         cfg.Logger,
+		cloneURL:    cfg.CloneURL,
+		gitPrefix:   gitPrefixOf(cfg.GitPrefix),
+		contentLang: cfg.ContentLang,
+		languages:   newLanguageMatcher(),
+		views:       newViewCache(1000),
+		presence:    newPresence(nil),
+		search:      cfg.Search,
+		links:       cfg.Links,
 
 		policy:     cfg.Policy,
 		accounts:   cfg.Accounts,
