@@ -196,7 +196,18 @@ func (s *subscription) run(ctx context.Context) {
 
 func (s *subscription) apply(ctx context.Context, from, to string) error {
 	cs, err := s.r.Changes(ctx, from, to)
-	if err == nil {
+	if err == nil && cs.Reset {
+		// A reset rebuilds a consumer from every file (a first start):
+		// one at a time, so that their peaks of memory and disk do not
+		// add up.
+		select {
+		case s.r.resets <- struct{}{}:
+			err = s.c.Apply(ctx, cs)
+			<-s.r.resets
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	} else if err == nil {
 		err = s.c.Apply(ctx, cs)
 	}
 	s.mu.Lock()

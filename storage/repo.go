@@ -108,9 +108,11 @@ type Repo struct {
 	building              atomic.Bool
 	indexDone, indexTotal atomic.Int64
 
-	// moved is closed when main moves (feed.go).
+	// moved is closed when main moves (feed.go); resets admits one
+	// consumer's Reset at a time.
 	movedMu sync.Mutex
 	moved   chan struct{}
+	resets  chan struct{}
 
 	log *slog.Logger
 
@@ -191,6 +193,7 @@ func open(gitDir string, st *filesystem.Storage, repo *git.Repository, opt Optio
 		branch:    plumbing.NewBranchReferenceName(opt.Branch),
 		gitDir:    gitDir,
 		log:       opt.Logger,
+		resets:    make(chan struct{}, 1),
 		writers:   newBlobWriters(gitDir, max(2, runtime.GOMAXPROCS(0))),
 		readers:   newBlobWriters(gitDir, 1),
 		st:        st,
