@@ -19,6 +19,9 @@ var (
 	ErrInvalidInput = errors.New("invalid input")
 	// ErrTooLarge: content exceeds the configured size limit. (413)
 	ErrTooLarge = errors.New("too large")
+	// ErrUnsupportedType: an uploaded file's type is not among the
+	// allowed ones (Options.FileTypes). (415)
+	ErrUnsupportedType = errors.New("unsupported file type")
 	// ErrConflict: a save could not be applied because the page changed
 	// since the editor's base revision. (409)
 	ErrConflict = errors.New("conflict")

@@ -203,6 +203,14 @@ type Store interface {
 	// not exist in it, ErrInvalidInput if at is not a commit id.
 	ReadPage(ctx context.Context, name Name, at string) (*Page, error)
 
+	// ReadFile returns a file that is not a page (an attachment) by its
+	// repository path, as of revision at (a commit id; "" means head), with
+	// the last commit that changed it as of that revision. Returns
+	// ErrNotFound if the revision is unknown or the file does not exist in
+	// it, ErrInvalidInput if at is not a commit id or path is not a valid
+	// file path.
+	ReadFile(ctx context.Context, path, at string) (*File, error)
+
 	// Revision returns the commit with the given id. Returns ErrNotFound if
 	// it is unknown, ErrInvalidInput if id is malformed.
 	Revision(ctx context.Context, id string) (*Revision, error)

@@ -36,6 +36,11 @@ type Options struct {
 	// BlameIndex, when set, answers Blame by lookup; versions it does not
 	// hold are blamed by walking the page's history.
 	BlameIndex BlameIndex
+	// MaxFileBytes bounds the size of one attachment; default 20 MiB.
+	MaxFileBytes int64
+	// FileTypes, when set, are the only attachment extensions accepted
+	// (e.g. "png", ".pdf"; case does not matter); empty allows any.
+	FileTypes []string
 }
 
 // Wiki is the service behind every interface of wikiwerk: it validates
@@ -49,6 +54,10 @@ type Wiki struct {
 	maxBytes int
 	// blameIdx is Options.BlameIndex, nil for none.
 	blameIdx BlameIndex
+	// maxFile is Options.MaxFileBytes; fileTypes the allowed extensions
+	// (lower case, with the dot), nil for any.
+	maxFile   int64
+	fileTypes map[string]bool
 
 	cacheMu sync.Mutex
 	cache   *lru.Cache // renderKey -> markdown.Document
@@ -64,15 +73,20 @@ func New(store Store, opt Options) *Wiki {
 	if opt.RenderCacheEntries <= 0 {
 		opt.RenderCacheEntries = 2000
 	}
+	if opt.MaxFileBytes <= 0 {
+		opt.MaxFileBytes = 20 << 20
+	}
 	return &Wiki{
-		store:    store,
-		policy:   opt.Policy,
-		md:       markdown.New(),
-		maxBytes: opt.MaxPageBytes,
-		cache:    lru.New(opt.RenderCacheEntries),
-		stats:    lru.New(20000),
-		blames:   lru.New(200),
-		blameIdx: opt.BlameIndex,
+		maxFile:   opt.MaxFileBytes,
+		fileTypes: fileTypeSet(opt.FileTypes),
+		store:     store,
+		policy:    opt.Policy,
+		md:        markdown.New(),
+		maxBytes:  opt.MaxPageBytes,
+		cache:     lru.New(opt.RenderCacheEntries),
+		stats:     lru.New(20000),
+		blames:    lru.New(200),
+		blameIdx:  opt.BlameIndex,
 	}
 }
 
@@ -90,6 +104,8 @@ type RenderedPage struct {
 	// the revision or the set of page names (which styles wikilinks)
 	// changes. It serves as an ETag and a cache key for the whole view.
 	Version string
+	// Files are the page's attachments at head (only when Current).
+	Files []FileInfo
 }
 
 // Title is the front matter title, or else the last part of the name.
@@ -117,7 +133,14 @@ func (w *Wiki) View(ctx context.Context, name Name, at string) (*RenderedPage, e
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	version := fmt.Sprintf("%s.%s.%d", p.Blob, p.Revision.ID, names)
-	return &RenderedPage{Page: p, Doc: doc, Current: at == "", Version: version}, nil
+	rp := &RenderedPage{Page: p, Doc: doc, Current: at == "", Version: version}
+	if at == "" {
+		if rp.Files, err = w.Files(ctx, name); err != nil {
+			return nil, err
+		}
+		rp.Version += filesVersion(rp.Files)
+	}
+	return rp, nil
 }
 
 // renderKey identifies a rendering: the same text renders the same way

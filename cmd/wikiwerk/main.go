@@ -116,6 +116,8 @@ type Main struct {
 	AnonymousEdits bool
 	// MemoryLimitMiB is the Go runtime's soft memory limit; 0 for none.
 	MemoryLimitMiB int64
+	// MaxFileMiB bounds the size of one attachment, in MiB.
+	MaxFileMiB int64
 	// Lang is the default language of page content and of the wiki: nl
 	// or en. A page's front matter (lang:) overrides it for that page.
 	Lang string
@@ -148,6 +150,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&m.ThemeDir, "theme", "", "folder whose templates/ and static/ files override the built-in theme")
 	fs.BoolVar(&m.AnonymousEdits, "anonymous-edits", false, "allow edits without an account, under the name the editor gives")
 	fs.Int64Var(&m.MemoryLimitMiB, "memory-limit", 256, "soft memory limit in MiB for the Go runtime (0: none; GOMEMLIMIT, when set, wins)")
+	fs.Int64Var(&m.MaxFileMiB, "max-file-mb", 20, "largest attachment (file on a page) accepted, in MiB")
 	m.Lang = "nl"
 	fs.Var(langValue{&m.Lang}, "lang", "default language of pages (for search): nl or en; a page's front matter lang: overrides it")
 	m.authFlags.register(fs)
@@ -329,7 +332,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	git := m.gitHandler(repo)
 	srv, err := web.New(web.Config{
-		Wiki:        wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx}),
+		Wiki:        wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20}),
 		Theme:       theme,
 		Policy:      m.policy,
 		Accounts:    store,

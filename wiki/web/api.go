@@ -20,6 +20,7 @@ import (
 // The suffix routes come first: "{page:.+}" would also match ".../history".
 func (s *Server) registerAPIRoutes(r *mux.Router) {
 	s.registerPresenceRoutes(r)
+	s.registerFileAPIRoutes(r)
 	r.Handle("/pages", s.api(s.handleAPIPages)).Methods(http.MethodGet)
 	r.Handle("/pages/{page:.+}/history", s.api(s.handleAPIHistory)).Methods(http.MethodGet)
 	r.Handle("/pages/{page:.+}/diff", s.api(s.handleAPIDiff)).Methods(http.MethodGet)
@@ -352,7 +353,7 @@ func nonNil(s []string) []string {
 // (415). Besides saying what the API takes, it keeps cross-site HTML
 // forms, which can only send form and text types, away from the API.
 func checkAPIMediaType(r *http.Request) error {
-	if !strings.HasPrefix(r.URL.Path, "/-/api/") || (r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch) {
+	if !strings.HasPrefix(r.URL.Path, "/-/api/") || isFileAPIWrite(r) || (r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch) {
 		return nil
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))

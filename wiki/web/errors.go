@@ -32,7 +32,7 @@ func statusOf(err error) int {
 		return http.StatusTooManyRequests
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed
-	case errors.Is(err, errMediaType):
+	case errors.Is(err, errMediaType), errors.Is(err, wiki.ErrUnsupportedType):
 		return http.StatusUnsupportedMediaType
 	case errors.Is(err, wiki.ErrNoSpace):
 		return http.StatusInsufficientStorage

@@ -51,7 +51,15 @@ func translate(lang, key string, args ...any) string {
 
 // messages maps a key to its Dutch and English text. It is never written to.
 var messages = map[string][2]string{
-	"skip": {"Naar de inhoud", "Skip to content"},
+	"skip":             {"Naar de inhoud", "Skip to content"},
+	"attachments":      {"Bijlagen", "Attachments"},
+	"attach-files":     {"Bestanden toevoegen", "Attach files"},
+	"attach-choose":    {"Bestanden (meerdere mogelijk)", "Files (you may choose several)"},
+	"attach-help":      {"Een bestand met dezelfde naam krijgt een nieuwe versie. Hoogstens %d bestanden tegelijk.", "A file with the same name gets a new version. At most %d files at once."},
+	"attach-submit":    {"Toevoegen", "Attach"},
+	"attach-by":        {"door %s op %s", "by %s on %s"},
+	"attach-message":   {"Bijlage %s toegevoegd aan %s", "Attached %s to %s"},
+	"attach-message-n": {"Bijlagen %s toegevoegd aan %s", "Attached %s to %s"},
 	"indexing": {"De geschiedenis wordt nog ingelezen (%d van %d versies, %d%%). Pagina's lezen kan al; geschiedenis, vergelijken en recente wijzigingen volgen zo, en opslaan wacht daarop.",
 		"The history is still being read in (%d of %d versions, %d%%). Pages can be read already; history, comparisons and recent changes follow shortly, and saving waits for it."},
 	"site":             {"wikiwerk", "wikiwerk"},

@@ -195,6 +195,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerNavRoutes(r)
 	s.registerAccountRoutes(r)
 	s.registerActionRoutes(r)
+	s.registerFileRoutes(r)
 	s.registerPageRoutes(r)
 	r.NotFoundHandler = s.html(func(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("%s: %w", r.URL.Path, wiki.ErrNotFound)
@@ -213,13 +214,14 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	https := s.isHTTPS(r)
 	setSecurityHeaders(w.Header(), https)
-	if r.ContentLength > s.maxBody {
+	limit := s.bodyLimit(r)
+	if r.ContentLength > limit {
 		// Refused before the CSRF check would read (and cut off) a form.
-		s.fail(w, r, &http.MaxBytesError{Limit: s.maxBody})
+		s.fail(w, r, &http.MaxBytesError{Limit: limit})
 		return
 	}
 	if r.Body != nil {
-		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
 	id, err := s.identify(w, r)
 	if err != nil {
@@ -236,6 +238,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
+	}
+	cleanup, err := s.spoolUpload(r)
+	defer cleanup()
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if s.needsCSRF(r) {
 		s.csrf.serve(w, r, https)

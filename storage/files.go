@@ -1,0 +1,59 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/wikiwerk/wikiwerk/wiki"
+)
+
+// ReadFile implements wiki.Store: the file at path (an attachment, any
+// file that is not a page) as of revision at, "" for head.
+func (r *Repo) ReadFile(ctx context.Context, path, at string) (*wiki.File, error) {
+	if err := checkFilePath(path); err != nil {
+		return nil, err
+	}
+	var blob plumbing.Hash
+	var rev wiki.Revision
+	if at == "" {
+		id, ok := r.snap.Load().File(path)
+		if !ok {
+			return nil, fmt.Errorf("file %s: %w", path, wiki.ErrNotFound)
+		}
+		blob = plumbing.NewHash(id)
+		r.mu.RLock()
+		last := r.idx.lastRevision(path)
+		r.mu.RUnlock()
+		if last != "" {
+			rv, err := r.Revision(ctx, last)
+			if err != nil {
+				return nil, err
+			}
+			rev = *rv
+		}
+	} else {
+		h, err := parseID(at)
+		if err != nil {
+			return nil, err
+		}
+		b, c, err := r.readAt(h, path)
+		if err != nil {
+			return nil, fmt.Errorf("file %s at %s: %w", path, at, err)
+		}
+		blob, rev = b, *c
+		r.mu.RLock()
+		if s, ok := r.idx.seq[h]; ok {
+			if pc, ok := r.idx.changeWith(path, s, b); ok {
+				rev = *r.idx.chain[pc.seq]
+			}
+		}
+		r.mu.RUnlock()
+	}
+	content, err := r.readBlob(blob)
+	if err != nil {
+		return nil, fmt.Errorf("file %s: %w", path, err)
+	}
+	return &wiki.File{Path: path, Content: content, Blob: blob.String(), Revision: rev}, nil
+}
