@@ -15,17 +15,11 @@ import (
 // index cannot be opened, the wiki runs without it (blame then walks each
 // page's history on demand) and says so.
 func (m *Main) openBlame(ctx context.Context, repo *storage.Repo) (wiki.BlameIndex, func(), error) {
-	repoDir := m.RepoPath
-	if repoDir == "" {
-		repoDir = filepath.Join(m.DataDir, "content.git")
-	}
-	src, err := blameindex.NewGitSource(repo, repoDir)
+	// The repository itself is the index's source: it reads commits and
+	// blobs through the storage page views use, so no second copy of the
+	// pack indexes is held in memory.
+	ix, err := blameindex.Open(filepath.Join(m.DataDir, "blame.db"), repo, blameindex.Options{Logger: m.log})
 	if err != nil {
-		return nil, nil, err
-	}
-	ix, err := blameindex.Open(filepath.Join(m.DataDir, "blame.db"), src, blameindex.Options{Logger: m.log})
-	if err != nil {
-		src.Close()
 		if errors.Is(err, blameindex.ErrInUse) {
 			m.log.Warn("the blame index is in use by another process; blame walks each page's history instead", "err", err)
 			return nil, func() {}, nil
@@ -35,12 +29,10 @@ func (m *Main) openBlame(ctx context.Context, repo *storage.Repo) (wiki.BlameInd
 	sub, err := repo.Subscribe(ctx, ix)
 	if err != nil {
 		ix.Close()
-		src.Close()
 		return nil, nil, err
 	}
 	return ix, func() {
 		sub.Close()
 		ix.Close()
-		src.Close()
 	}, nil
 }
