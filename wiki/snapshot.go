@@ -18,8 +18,9 @@ import (
 type Snapshot struct {
 	// Head is the commit id main points at; "" for an empty repository.
 	Head string
-	// NamesVersion changes whenever the set of page names changes (and
-	// only then), so that rendered links to missing pages can be cached.
+	// NamesVersion changes whenever the set of page names or of file
+	// paths changes (and only then), so that rendered links to missing
+	// pages and files can be cached.
 	NamesVersion uint64
 
 	pages     *iradix.Tree[PageInfo] // name -> page
@@ -146,14 +147,24 @@ func (e *SnapshotEdit) DeletePage(n Name) {
 	}
 }
 
-// SetFile adds or updates a file that is not a page.
-func (e *SnapshotEdit) SetFile(path, blob string) { e.files.Insert([]byte(path), blob) }
+// SetFile adds or updates a file that is not a page. A new file changes
+// NamesVersion (relative links to it are rendered differently); a new
+// version of one does not.
+func (e *SnapshotEdit) SetFile(path, blob string) {
+	if _, existed := e.files.Insert([]byte(path), blob); !existed {
+		e.namesChanged = true
+	}
+}
 
 // DeleteFile removes a file that is not a page.
-func (e *SnapshotEdit) DeleteFile(path string) { e.files.Delete([]byte(path)) }
+func (e *SnapshotEdit) DeleteFile(path string) {
+	if _, existed := e.files.Delete([]byte(path)); existed {
+		e.namesChanged = true
+	}
+}
 
 // Done returns the new snapshot at head. NamesVersion moves on when the set
-// of page names changed.
+// of page or file names changed.
 func (e *SnapshotEdit) Done(head string) *Snapshot {
 	v := e.base.NamesVersion
 	if e.namesChanged {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -128,7 +129,7 @@ func (w *Wiki) View(ctx context.Context, name Name, at string) (*RenderedPage, e
 	if err != nil {
 		return nil, err
 	}
-	doc, names, err := w.render(ctx, p.Blob, p.Content)
+	doc, names, err := w.render(ctx, name, p.Blob, p.Content)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
@@ -144,28 +145,30 @@ func (w *Wiki) View(ctx context.Context, name Name, at string) (*RenderedPage, e
 }
 
 // renderKey identifies a rendering: the same text renders the same way
-// while the set of page names (which decides the style of wikilinks) stays
-// the same.
+// while the set of page and file names (which decides the style of
+// wikilinks and relative links) stays the same, in the same folder (which
+// relative links are resolved against).
 type renderKey struct {
-	blob  string
-	names uint64
+	blob   string
+	names  uint64
+	folder string
 }
 
 // render returns the rendered document and the names version it was
 // rendered against.
-func (w *Wiki) render(ctx context.Context, blob string, content []byte) (markdown.Document, uint64, error) {
+func (w *Wiki) render(ctx context.Context, name Name, blob string, content []byte) (markdown.Document, uint64, error) {
 	snap, err := w.store.Snapshot(ctx)
 	if err != nil {
 		return markdown.Document{}, 0, err
 	}
-	key := renderKey{blob, snap.NamesVersion}
+	key := renderKey{blob, snap.NamesVersion, name.Folder()}
 	w.cacheMu.Lock()
 	cached, ok := w.cache.Get(key)
 	w.cacheMu.Unlock()
 	if ok {
 		return cached.(markdown.Document), key.names, nil
 	}
-	doc, err := w.md.Render(ctx, content, resolver(snap))
+	doc, err := w.md.RenderPage(ctx, content, resolver(snap), pathResolver(snap, key.folder))
 	if err != nil {
 		return markdown.Document{}, 0, err
 	}
@@ -175,8 +178,15 @@ func (w *Wiki) render(ctx context.Context, blob string, content []byte) (markdow
 	return doc, key.names, nil
 }
 
-// Preview renders Markdown that has not been saved.
+// Preview renders Markdown that has not been saved, with relative links
+// resolved as for a top-level page.
 func (w *Wiki) Preview(ctx context.Context, content []byte) (markdown.Document, error) {
+	return w.PreviewPage(ctx, "", content)
+}
+
+// PreviewPage renders Markdown that has not been saved as page name, whose
+// folder its relative links and images are resolved against.
+func (w *Wiki) PreviewPage(ctx context.Context, name Name, content []byte) (markdown.Document, error) {
 	if err := w.checkContent(content); err != nil {
 		return markdown.Document{}, err
 	}
@@ -184,7 +194,66 @@ func (w *Wiki) Preview(ctx context.Context, content []byte) (markdown.Document, 
 	if err != nil {
 		return markdown.Document{}, err
 	}
-	return w.md.Render(ctx, normalizeNewlines(content), resolver(snap))
+	return w.md.RenderPage(ctx, normalizeNewlines(content), resolver(snap), pathResolver(snap, name.Folder()))
+}
+
+// pathResolver resolves the relative links and images of a page in folder
+// as a clone shows them (relative to the .md file's folder): "x.md" to the
+// page x, anything else to the file, served at /-/files/. A target missing
+// from the wiki is marked missing (a page's link leads to its editor); one
+// above the repository's root, or to a folder, is left as written.
+func pathResolver(snap *Snapshot, folder string) markdown.PathResolver {
+	return func(rel string) markdown.Link {
+		// path.Join from "/" cannot climb above the root (a ".." that
+		// would is dropped), so climbsAbove catches that first: a clone
+		// has nothing there.
+		p := path.Join("/", folder, rel)
+		if strings.HasSuffix(rel, "/") || p == "/" || climbsAbove(folder, rel) {
+			return markdown.Link{}
+		}
+		p = p[1:]
+		if strings.HasSuffix(p, PageExt) {
+			name, err := ParseName(strings.TrimSuffix(p, PageExt))
+			if err != nil {
+				return markdown.Link{}
+			}
+			if snap.HasPage(name) {
+				return markdown.Link{URL: name.URL(), Exists: true}
+			}
+			return markdown.Link{URL: EditURL(name)}
+		}
+		if _, ok := snap.File(p); ok {
+			return markdown.Link{URL: FileURL(p), Exists: true}
+		}
+		if n, err := ParseName(p); err == nil {
+			if _, ok := snap.File(string(n)); ok {
+				return markdown.Link{URL: FileURL(string(n)), Exists: true}
+			}
+			p = string(n)
+		}
+		return markdown.Link{URL: FileURL(p)}
+	}
+}
+
+// climbsAbove reports whether rel, taken in folder, leaves the root.
+func climbsAbove(folder, rel string) bool {
+	depth := 0
+	if folder != "" {
+		depth = strings.Count(folder, "/") + 1
+	}
+	for _, seg := range strings.Split(rel, "/") {
+		switch seg {
+		case "", ".":
+		case "..":
+			depth--
+			if depth < 0 {
+				return true
+			}
+		default:
+			depth++
+		}
+	}
+	return false
 }
 
 // resolver links wikilinks to existing pages, to the editor for missing

@@ -18,13 +18,29 @@ import (
 const gitPrefix = "/wiki.git/"
 
 // gitHandler serves the content repository over git's smart HTTP protocol.
+// A push is held to the same size limit for attachments as an upload on
+// the web (-max-file-mb).
 func (m *Main) gitHandler(repo *storage.Repo) *gitserver.Handler {
 	return gitserver.New(gitserver.Config{
 		Repo:      repo,
+		Limits:    m.pushLimits(),
 		Authorize: m.gitAccess,
 		MayChange: m.gitMayChange,
 		Logger:    m.log,
 	})
+}
+
+// pushLimits are the limits of a push: files as large as -max-file-mb
+// allows, and a pack that can hold a few of them.
+func (m *Main) pushLimits() storage.PushLimits {
+	maxFile := m.MaxFileMiB << 20
+	if maxFile <= 0 {
+		maxFile = 20 << 20
+	}
+	return storage.PushLimits{
+		MaxFileBytes: maxFile,
+		MaxPackBytes: max(256<<20, 4*maxFile),
+	}
 }
 
 // gitAccess decides who may use git, by the web's policy: clone and fetch

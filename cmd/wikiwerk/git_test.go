@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -85,4 +86,50 @@ func TestGitOverHTTP(t *testing.T) {
 	if out, err := gitAs(t, filepath.Join(data, "content.git"), "fsck", "--strict", "--no-dangling"); err != nil || out != "" {
 		t.Errorf("git fsck --strict: %v\n%s", err, out)
 	}
+}
+
+// TestGitPushHeldToMaxFile: a pushed attachment over -max-file-mb is
+// refused as an upload would be, with a message git shows as "remote:";
+// one under it is taken.
+func TestGitPushHeldToMaxFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	bin := buildBinary(t)
+	srv := start(t, bin, "serve", "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-anonymous-edits=true", "-max-file-mb", "1")
+	work := t.TempDir()
+	if out, err := gitAs(t, work, "clone", srv.url+"/wiki.git", "wiki"); err != nil {
+		t.Fatalf("clone: %v\n%s", err, out)
+	}
+	clone := filepath.Join(work, "wiki")
+	os.MkdirAll(filepath.Join(clone, "Home"), 0o755)
+	// Not compressible, so the pack is as large as the file.
+	big := make([]byte, 3<<19)
+	rand.Read(big)
+	if err := os.WriteFile(filepath.Join(clone, "Home", "groot.bin"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gitAs(t, clone, "add", ".")
+	gitAs(t, clone, "commit", "-m", "Te groot")
+	out, err := gitAs(t, clone, "push", "origin", "main")
+	if err == nil || !strings.Contains(out, "remote:") || !strings.Contains(out, "file too large") || !strings.Contains(out, "a file may be at most 1.0 MiB") {
+		t.Fatalf("push of a 1.5 MiB file with -max-file-mb 1: %v\n%s", err, out)
+	}
+	gitAs(t, clone, "reset", "--hard", "origin/main")
+	os.MkdirAll(filepath.Join(clone, "Home"), 0o755)
+	if err := os.WriteFile(filepath.Join(clone, "Home", "klein.bin"), big[:1<<19], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gitAs(t, clone, "add", ".")
+	gitAs(t, clone, "commit", "-m", "Klein genoeg")
+	if out, err := gitAs(t, clone, "push", "origin", "main"); err != nil {
+		t.Fatalf("push of a 0.5 MiB file: %v\n%s", err, out)
+	}
+	if code, _ := get(t, srv.url+"/-/files/Home/klein.bin"); code != 200 {
+		t.Errorf("pushed file: %d", code)
+	}
+	srv.stop(t)
 }

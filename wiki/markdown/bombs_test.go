@@ -186,7 +186,7 @@ func renderTimes(t *testing.T, r *Renderer, small, large []byte) (time.Duration,
 func steps(t *testing.T, r *Renderer, src []byte) int {
 	t.Helper()
 	b := newBudget(context.Background(), r.limits, len(src))
-	if _, err := r.render(b, src, nil); err != nil && !errors.As(err, new(*stop)) {
+	if _, err := r.render(b, src, nil, nil); err != nil && !errors.As(err, new(*stop)) {
 		t.Fatal(err)
 	}
 	return b.steps
@@ -257,7 +257,7 @@ func TestCancelEverywhere(t *testing.T) {
 	// How often a whole render looks.
 	probe := &countdown{Context: context.Background()}
 	probe.left.Store(1 << 62)
-	if _, err := r.render(newBudget(probe, r.limits, len(src)), src, nil); err != nil {
+	if _, err := r.render(newBudget(probe, r.limits, len(src)), src, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	checks := int(1<<62 - probe.left.Load())
@@ -268,7 +268,7 @@ func TestCancelEverywhere(t *testing.T) {
 	for k := 0; k < checks; k += max(1, checks/97) {
 		ctx := &countdown{Context: context.Background()}
 		ctx.left.Store(int64(k))
-		_, err := r.render(newBudget(ctx, r.limits, len(src)), src, nil)
+		_, err := r.render(newBudget(ctx, r.limits, len(src)), src, nil, nil)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("cancelled at look %d of %d: err = %v", k, checks, err)
 		}

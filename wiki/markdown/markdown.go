@@ -17,6 +17,8 @@
 //	[[Page|label]]               with another label ([[Page\|label]] in a table)
 //	[[Page#Section]]             to a heading; the section is turned into its id
 //	[[#Section]]                 to a heading on the same page
+//	![](Ontwerp/reis.png)        relative links and images: RenderPage resolves
+//	[tekst](../Beleid.md)        them through a PathResolver (images load lazily)
 //	```go                        highlighted code (chroma, CSS classes)
 //
 // Raw HTML in a page is dropped, not rendered.
@@ -213,6 +215,13 @@ func New(opts ...Option) *Renderer {
 // returns an error wrapping context.Canceled or context.DeadlineExceeded.
 // Any other error means a fault in the renderer.
 func (r *Renderer) Render(ctx context.Context, src []byte, resolve Resolver) (Document, error) {
+	return r.RenderPage(ctx, src, resolve, nil)
+}
+
+// RenderPage is Render that also resolves the relative destinations of
+// Markdown links and images through rel (see PathResolver); nil leaves
+// them as written. Images get loading="lazy" either way.
+func (r *Renderer) RenderPage(ctx context.Context, src []byte, resolve Resolver, rel PathResolver) (Document, error) {
 	if err := r.acquire(ctx); err != nil {
 		return Document{}, fmt.Errorf("render markdown: %w", err)
 	}
@@ -220,7 +229,7 @@ func (r *Renderer) Render(ctx context.Context, src []byte, resolve Resolver) (Do
 	ctx, cancel := context.WithTimeout(ctx, r.limits.Timeout)
 	defer cancel()
 
-	doc, err := r.render(newBudget(ctx, r.limits, len(src)), src, resolve)
+	doc, err := r.render(newBudget(ctx, r.limits, len(src)), src, resolve, rel)
 	if s := (*stop)(nil); errors.As(err, &s) && s.err == nil {
 		return r.overBudget(src, s.limit), nil
 	}
@@ -247,7 +256,7 @@ func (r *Renderer) acquire(ctx context.Context) error {
 
 // render does the work of Render within b. A *stop error means a limit was
 // exceeded or b's context is done.
-func (r *Renderer) render(b *budget, src []byte, resolve Resolver) (doc Document, err error) {
+func (r *Renderer) render(b *budget, src []byte, resolve Resolver, rel PathResolver) (doc Document, err error) {
 	// A panic in a parser on hostile input must cost one page view, not the
 	// process, and must surface as an error rather than half a page. The
 	// budget's own panics end up here too, on purpose.
@@ -271,7 +280,7 @@ func (r *Renderer) render(b *budget, src []byte, resolve Resolver) (doc Document
 	doc.Lang = metaLang(pc)
 	var titleNode ast.Node
 	doc.Title, titleNode = takeTitle(root, src, doc.Title)
-	doc.Headings, doc.Links = prepare(b, root, src, resolve)
+	doc.Headings, doc.Links = prepare(b, root, src, resolve, rel)
 	if titleNode != nil {
 		// Links in the title heading still count, for backlinks and
 		// renames, though the heading is shown as plain text.
@@ -366,7 +375,7 @@ func (r *Renderer) frontMatterOf(src []byte) (title string, tags []string) {
 // links against the budget. It is a pass over the tree rather than a
 // goldmark AST transformer so that the per-render resolver stays an
 // argument instead of travelling through the parser.
-func prepare(b *budget, root ast.Node, src []byte, resolve Resolver) ([]Heading, []string) {
+func prepare(b *budget, root ast.Node, src []byte, resolve Resolver, rel PathResolver) ([]Heading, []string) {
 	var (
 		headings []Heading
 		links    []string
@@ -374,6 +383,7 @@ func prepare(b *budget, root ast.Node, src []byte, resolve Resolver) ([]Heading,
 		ids      = newIDSet()
 		seen     = map[string]bool{}
 		resolved = map[string]Link{}
+		paths    = map[string]Link{}
 	)
 	_ = ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
@@ -381,7 +391,10 @@ func prepare(b *budget, root ast.Node, src []byte, resolve Resolver) ([]Heading,
 		}
 		b.step()
 		switch n := n.(type) {
-		case *ast.Link, *ast.Image, *ast.AutoLink:
+		case *ast.Link, *ast.Image:
+			b.link()
+			resolveRelative(n, rel, paths)
+		case *ast.AutoLink:
 			b.link()
 		case *ast.Heading:
 			var buf bytes.Buffer

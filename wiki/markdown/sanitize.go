@@ -13,7 +13,7 @@ import (
 var (
 	headingID  = regexp.MustCompile(`^[\p{L}\p{M}\p{N}_-]+$`)
 	footnoteID = regexp.MustCompile(`^fn(ref[0-9]*)?:[0-9]+$`)
-	linkClass  = regexp.MustCompile(`^(wikilink|wikilink wikilink-missing|footnote-ref|footnote-backref)$`)
+	linkClass  = regexp.MustCompile(`^(wikilink|wikilink wikilink-missing|wikilink-missing|footnote-ref|footnote-backref)$`)
 	linkRole   = regexp.MustCompile(`^doc-(noteref|backlink)$`)
 	spanClass  = regexp.MustCompile(`^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)*$`)
 	codeClass  = regexp.MustCompile(`^language-[\p{L}\p{N}_.+#-]+$`)
@@ -49,6 +49,11 @@ func newPolicy() *bluemonday.Policy {
 	// any printable text is fine (UGCPolicy's pattern rejects ':' and quotes).
 	p.AllowAttrs("class").Matching(linkClass).OnElements("a")
 	p.AllowAttrs("title").Matching(printable).OnElements("a", "img")
+
+	// Relative links and images: a missing target is marked, and images
+	// load lazily.
+	p.AllowAttrs("class").Matching(exactly(fileMissingClass)).OnElements("img")
+	p.AllowAttrs("loading").Matching(exactly("lazy")).OnElements("img")
 
 	// The notice above a page shown as source.
 	p.AllowAttrs("class").Matching(exactly(noticeClass)).OnElements("p")

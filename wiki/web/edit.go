@@ -89,7 +89,7 @@ func (s *Server) handleEditSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch r.PostForm.Get("action") {
 	case "preview":
-		doc, err := s.wiki.Preview(r.Context(), []byte(d.Content))
+		doc, err := s.wiki.PreviewPage(r.Context(), name, []byte(d.Content))
 		if err != nil {
 			d.Error = d.T("save-failed", err.Error())
 			return s.render(w, statusOf(err), "edit", d)
@@ -157,7 +157,10 @@ func (s *Server) handlePreview(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
 	}
-	doc, err := s.wiki.Preview(r.Context(), []byte(r.PostForm.Get("content")))
+	// An optional "page" resolves relative links against that page's
+	// folder, as the saved page will.
+	page, _ := wiki.ParseName(r.PostForm.Get("page"))
+	doc, err := s.wiki.PreviewPage(r.Context(), page, []byte(r.PostForm.Get("content")))
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -33,6 +34,8 @@ const (
 // registerFileRoutes registers the HTML routes of files, ahead of the
 // catch-all page route.
 func (s *Server) registerFileRoutes(r *mux.Router) {
+	r.Handle("/-/files", s.html(s.handleFileList)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/-/files-history/{path:.+}", s.html(s.handleFileHistory)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/-/files/{path:.+}", s.html(s.handleFile)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/-/upload/{page:.+}", s.html(s.handleUploadForm)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/-/upload/{page:.+}", s.html(s.handleUpload)).Methods(http.MethodPost)
@@ -147,13 +150,21 @@ func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) error {
 	if !rasterTypes[mt] {
 		h.Set("Content-Disposition", contentDisposition(path.Base(f.Path)))
 	}
-	h.Set("ETag", `"`+f.Blob+`"`)
+	etag, content := f.Blob, f.Content
+	if width := thumbWidth(r.URL.Query().Get("w")); width > 0 && rasterTypes[mt] {
+		// A reduced image, when it is larger than that; else the original.
+		if th := s.thumbs.get(f.Blob, width, f.Content); th.content != nil {
+			etag, content = f.Blob+"-w"+strconv.Itoa(width), th.content
+			h.Set("Content-Type", th.ctype)
+		}
+	}
+	h.Set("ETag", `"`+etag+`"`)
 	if rev != "" {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
 		h.Set("Cache-Control", "no-cache")
 	}
-	http.ServeContent(w, r, path.Base(f.Path), f.Revision.Time, bytes.NewReader(f.Content))
+	http.ServeContent(w, r, path.Base(f.Path), f.Revision.Time, bytes.NewReader(content))
 	return nil
 }
 

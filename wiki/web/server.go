@@ -79,7 +79,9 @@ type Config struct {
 
 // Server is the wiki's HTTP handler.
 type Server struct {
-	wiki      *wiki.Wiki
+	wiki *wiki.Wiki
+	// thumbs holds reduced images (?w= on /-/files/).
+	thumbs    *thumbnails
 	router    *mux.Router
 	templates *templates
 	static    http.Handler
@@ -154,6 +156,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		wiki:        cfg.Wiki,
+		thumbs:      newThumbnails(),
 		templates:   tmpl,
 		static:      http.StripPrefix("/-/static/", http.FileServerFS(staticFS)),
 		maxBody:     cfg.MaxBodyBytes,

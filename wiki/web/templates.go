@@ -24,7 +24,7 @@ type templates struct {
 // (and may define "title") inside layout.html.
 var pageTemplates = []string{"view", "missing", "edit", "history", "diff", "recent", "pages", "error", "rename", "delete", "blame",
 	"login", "account", "setup", "admin",
-	"search", "new", "links", "wanted", "orphans", "tags"}
+	"search", "new", "links", "wanted", "orphans", "tags", "files", "file-history"}
 
 func loadTemplates(theme fs.FS) (*templates, error) {
 	funcs := template.FuncMap{
@@ -32,6 +32,8 @@ func loadTemplates(theme fs.FS) (*templates, error) {
 		"editURL":    func(n wiki.Name) string { return wiki.EditURL(n) },
 		"historyURL": func(n wiki.Name) string { return "/-/history/" + n.EscapedPath() },
 		"rawURL":     func(n wiki.Name) string { return "/-/raw/" + n.EscapedPath() },
+		// fileHistoryURL is the history of a file, by repository path.
+		"fileHistoryURL": fileHistoryURL,
 		"diffURL": func(n wiki.Name, from, to string) string {
 			return "/-/diff/" + n.EscapedPath() + "?" + url.Values{"from": {from}, "to": {to}}.Encode()
 		},

@@ -1,0 +1,76 @@
+package markdown
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/yuin/goldmark/ast"
+)
+
+// PathResolver maps the destination of a relative Markdown link or image
+// ("Ontwerp/klantreis.png", "../Beleid.md"; the path as written, with
+// percent-escapes decoded and without "?query" or "#fragment") to a Link.
+// A Link with URL "" leaves the destination as written. Render calls it
+// once per distinct path.
+type PathResolver func(path string) Link
+
+// fileMissingClass marks a relative link or image whose target does not
+// exist, styled like a link to a missing page.
+const fileMissingClass = "wikilink-missing"
+
+// relativeTarget returns the path and the "#fragment" (with its '#', or
+// "") of dest when dest is a relative path: no scheme, no host, not
+// starting with '/', and not only a fragment or query.
+func relativeTarget(dest string) (path, fragment string, ok bool) {
+	if dest == "" || strings.HasPrefix(dest, "/") || strings.HasPrefix(dest, "#") || strings.HasPrefix(dest, "?") || strings.ContainsAny(dest, "\\\x00") {
+		return "", "", false
+	}
+	u, err := url.Parse(dest)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil || u.Path == "" {
+		return "", "", false
+	}
+	if u.Fragment != "" {
+		fragment = "#" + u.EscapedFragment()
+	}
+	return u.Path, fragment, true
+}
+
+// resolveRelative points the destination of a relative link or image at
+// what resolve says, and marks a missing target. Images are loaded lazily
+// whatever their destination.
+func resolveRelative(n ast.Node, resolve PathResolver, cache map[string]Link) {
+	var dest *[]byte
+	switch n := n.(type) {
+	case *ast.Link:
+		dest = &n.Destination
+	case *ast.Image:
+		n.SetAttributeString("loading", "lazy")
+		dest = &n.Destination
+	default:
+		return
+	}
+	if resolve == nil {
+		return
+	}
+	path, fragment, ok := relativeTarget(string(*dest))
+	if !ok {
+		return
+	}
+	l, seen := cache[path]
+	if !seen {
+		l = resolve(path)
+		cache[path] = l
+	}
+	if l.URL == "" {
+		return
+	}
+	if l.Exists {
+		*dest = []byte(l.URL + fragment)
+		return
+	}
+	*dest = []byte(l.URL)
+	n.SetAttributeString("class", fileMissingClass)
+	if link, ok := n.(*ast.Link); ok && link.Title == nil {
+		n.SetAttributeString("title", missingTitle)
+	}
+}
