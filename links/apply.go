@@ -33,7 +33,7 @@ func (g *Graph) Apply(ctx context.Context, cs wiki.ChangeSet) error {
 	if err != nil {
 		return fmt.Errorf("link graph: snapshot: %w", err)
 	}
-	revs := newRevisions(src, snap, cs)
+	revs := wiki.NewLastChanges(src, snap, cs)
 	var (
 		puts []*Page
 		dels []wiki.Name
@@ -60,7 +60,7 @@ func (g *Graph) Apply(ctx context.Context, cs wiki.ChangeSet) error {
 		if err != nil {
 			return err
 		}
-		if rev, err := revs.lastChange(ctx, name, d); err != nil {
+		if rev, err := revs.Of(ctx, name, d); err != nil {
 			return fmt.Errorf("link graph: last change of %s: %w", name, err)
 		} else if rev != nil {
 			p.Revision, p.Author, p.Time = rev.ID, rev.Author.Name, rev.Time
@@ -110,51 +110,4 @@ func (g *Graph) Apply(ctx context.Context, cs wiki.ChangeSet) error {
 	g.mu.Unlock()
 	g.building.Store(false)
 	return nil
-}
-
-// revisions finds the last change of the pages of one change set.
-type revisions struct {
-	src  Source
-	snap *wiki.Snapshot
-	to   string
-	// last maps a path to the last revision of the change set that
-	// touched it.
-	last  map[string]string
-	cache map[string]*wiki.Revision
-}
-
-func newRevisions(src Source, snap *wiki.Snapshot, cs wiki.ChangeSet) *revisions {
-	r := &revisions{src: src, snap: snap, to: cs.To, last: map[string]string{}, cache: map[string]*wiki.Revision{}}
-	for _, rev := range cs.Revisions {
-		for _, c := range rev.Changes {
-			r.last[c.Path] = rev.ID
-		}
-	}
-	return r
-}
-
-// lastChange returns the revision that last changed the page: the one the
-// snapshot names while the page still has the content the change set
-// brought, else the change set's own last revision of it, else (a reset
-// of a page changed again since) the change set's end. nil when that
-// revision cannot be found.
-func (r *revisions) lastChange(ctx context.Context, name wiki.Name, d wiki.FileDelta) (*wiki.Revision, error) {
-	id := r.to
-	if info, ok := r.snap.Page(name); ok && info.Blob == d.Blob && info.Revision != "" {
-		id = info.Revision
-	} else if last, ok := r.last[d.Path]; ok {
-		id = last
-	}
-	if rev, ok := r.cache[id]; ok {
-		return rev, nil
-	}
-	rev, err := r.src.Revision(ctx, id)
-	if errors.Is(err, wiki.ErrNotFound) {
-		rev, err = nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	r.cache[id] = rev
-	return rev, nil
 }

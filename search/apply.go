@@ -71,7 +71,7 @@ func (ix *Index) Apply(ctx context.Context, cs wiki.ChangeSet) (err error) {
 		}
 	}()
 
-	revs := newRevisions(src, snap, cs)
+	revs := wiki.NewLastChanges(src, snap, cs)
 	b := ix.idx.NewBatch()
 	pending := 0 // pages in b
 	flush := func(force bool) error {
@@ -115,7 +115,7 @@ func (ix *Index) Apply(ctx context.Context, cs wiki.ChangeSet) (err error) {
 		if len(content) > maxPageBytes {
 			content = truncate(content, maxPageBytes)
 		}
-		rev, err := revs.lastChange(ctx, p.name, p.d)
+		rev, err := revs.Of(ctx, p.name, p.d)
 		if err != nil {
 			return fmt.Errorf("search: last change of %s: %w", p.name, err)
 		}
@@ -154,52 +154,4 @@ func truncate(b []byte, n int) []byte {
 		n--
 	}
 	return b[:n]
-}
-
-// revisions finds the last change of the pages of one change set.
-type revisions struct {
-	src  Source
-	snap *wiki.Snapshot
-	to   string
-	// last maps a path to the last revision of the change set that
-	// touched it.
-	last  map[string]string
-	cache map[string]*wiki.Revision
-}
-
-func newRevisions(src Source, snap *wiki.Snapshot, cs wiki.ChangeSet) *revisions {
-	r := &revisions{src: src, snap: snap, to: cs.To, last: map[string]string{}, cache: map[string]*wiki.Revision{}}
-	for _, rev := range cs.Revisions {
-		for _, c := range rev.Changes {
-			r.last[c.Path] = rev.ID
-		}
-	}
-	return r
-}
-
-// lastChange returns the revision that last changed the page. The
-// snapshot knows it, as long as main has not moved on and changed the
-// page again since the change set was made; then the change set's own
-// revisions say it, and failing those (a reset) its end does. The
-// difference is only ever the author and time of a page whose newer
-// content is about to be indexed by the next change set anyway.
-func (r *revisions) lastChange(ctx context.Context, name wiki.Name, d wiki.FileDelta) (*wiki.Revision, error) {
-	id := r.to
-	if info, ok := r.snap.Page(name); ok && info.Blob == d.Blob && info.Revision != "" {
-		id = info.Revision
-	} else if last, ok := r.last[d.Path]; ok {
-		id = last
-	}
-	if rev, ok := r.cache[id]; ok {
-		return rev, nil
-	}
-	rev, err := r.src.Revision(ctx, id)
-	if errors.Is(err, wiki.ErrNotFound) {
-		rev, err = nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	r.cache[id] = rev
-	return rev, nil
 }

@@ -1,6 +1,9 @@
 package wiki
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // The change feed: every move of main — a web save, an API call, a rename,
 // delete or revert, an upload, a git push, a merge — is published once, by
@@ -96,4 +99,60 @@ type Subscription interface {
 	Sync(ctx context.Context) error
 	// Close stops delivery and waits for an Apply in progress to end.
 	Close() error
+}
+
+// RevisionReader reads one commit by id; a Store is one.
+type RevisionReader interface {
+	// Revision returns the commit; ErrNotFound for an unknown id.
+	Revision(ctx context.Context, id string) (*Revision, error)
+}
+
+// LastChanges finds, for consumers that show who changed a page when (the
+// search index, the link graph), the revision that last changed each page
+// of one change set, reading each commit once.
+type LastChanges struct {
+	src  RevisionReader
+	snap *Snapshot
+	to   string
+	// last maps a path to the last revision of the set that touched it.
+	last  map[string]string
+	cache map[string]*Revision
+}
+
+// NewLastChanges prepares LastChanges for cs, with snap the current state
+// of main.
+func NewLastChanges(src RevisionReader, snap *Snapshot, cs ChangeSet) *LastChanges {
+	r := &LastChanges{src: src, snap: snap, to: cs.To, last: map[string]string{}, cache: map[string]*Revision{}}
+	for _, rev := range cs.Revisions {
+		for _, c := range rev.Changes {
+			r.last[c.Path] = rev.ID
+		}
+	}
+	return r
+}
+
+// Of returns the revision that last changed the page. The snapshot knows
+// it, as long as main has not moved on and changed the page again since
+// the change set was made; then the set's own revisions say it, and
+// failing those (a reset) its end does. nil when that revision cannot be
+// found.
+func (r *LastChanges) Of(ctx context.Context, name Name, d FileDelta) (*Revision, error) {
+	id := r.to
+	if info, ok := r.snap.Page(name); ok && info.Blob == d.Blob && info.Revision != "" {
+		id = info.Revision
+	} else if last, ok := r.last[d.Path]; ok {
+		id = last
+	}
+	if rev, ok := r.cache[id]; ok {
+		return rev, nil
+	}
+	rev, err := r.src.Revision(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		rev, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.cache[id] = rev
+	return rev, nil
 }
