@@ -119,7 +119,11 @@ func (ix *Index) Apply(ctx context.Context, cs wiki.ChangeSet) (err error) {
 		if err != nil {
 			return fmt.Errorf("search: last change of %s: %w", p.name, err)
 		}
-		doc := newDocument(p.name, parsePage(content), ix.opt.DefaultLang, rev)
+		parsed, err := ix.parseBounded(ctx, content)
+		if err != nil {
+			return fmt.Errorf("search: parse %s: %w", p.name, err)
+		}
+		doc := newDocument(p.name, parsed, ix.opt.DefaultLang, rev)
 		if err := b.Index(string(p.name), doc); err != nil {
 			return fmt.Errorf("search: index %s: %w", p.name, err)
 		}

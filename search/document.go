@@ -2,6 +2,7 @@ package search
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -134,6 +135,22 @@ var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM, meta.New()))
 // wikiLink matches [[Target]], [[Target|label]] and [[Target#Section]];
 // wiki/markdown renders them, plain goldmark would leave the brackets.
 var wikiLink = regexp.MustCompile(`\[\[([^\[\]|]*?)(?:\\?\|([^\[\]]*))?\]\]`)
+
+// parseBounded takes a page apart within the wiki renderer's budgets
+// (issue 10): a page over them — a Markdown bomb, which would take a plain
+// parser minutes — is indexed by its source text, as the wiki shows it.
+// A page within them parses in bounded time with the plain parser too:
+// the budgets count the very work its parsers do.
+func (ix *Index) parseBounded(ctx context.Context, src []byte) (page, error) {
+	doc, err := ix.md.Render(ctx, src, nil)
+	if err != nil {
+		return page{}, err
+	}
+	if doc.OverBudget {
+		return page{Title: doc.Title, Tags: doc.Tags, Lang: normLang(doc.Lang), Body: string(src)}, nil
+	}
+	return parsePage(src), nil
+}
 
 // parsePage takes a page's Markdown apart. It never fails: malformed
 // front matter is ignored, as the renderer shows it as text.

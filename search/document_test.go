@@ -165,3 +165,22 @@ func TestApplySkipsMissingContent(t *testing.T) {
 		t.Errorf("truncate cut a rune: %q", got)
 	}
 }
+
+// TestBombIsIndexedBySource: a page over the renderer's budgets (100,000
+// nested block quotes, which a plain Markdown parser takes tens of seconds
+// over) is indexed by its text, not parsed without bounds.
+func TestBombIsIndexedBySource(t *testing.T) {
+	ix, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	src := []byte("---\ntitle: Bom\n---\nzeldzaamwoord " + strings.Repeat(">", 100000) + " x\n")
+	p, err := ix.parseBounded(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Title != "Bom" || !strings.Contains(p.Body, "zeldzaamwoord") {
+		t.Fatalf("parsed bomb: title %q, body %.60q", p.Title, p.Body)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	wikimd "github.com/wikiwerk/wikiwerk/wiki/markdown"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -61,6 +62,8 @@ type Options struct {
 // Index is the search index. It implements wiki.Consumer, and is safe for
 // concurrent use: searches run while Apply updates it.
 type Index struct {
+	// md renders pages within the wiki's budgets, to tell a bomb.
+	md      *wikimd.Renderer
 	dir     string
 	opt     Options
 	idx     bleve.Index
@@ -114,7 +117,7 @@ func Open(dir string, opt Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search index mapping: %w", err)
 	}
-	ix := &Index{dir: dir, opt: opt, log: opt.Logger}
+	ix := &Index{dir: dir, opt: opt, log: opt.Logger, md: wikimd.New()}
 	path := filepath.Join(dir, indexSubdir)
 	if _, err := os.Stat(path); err == nil {
 		ix.idx, ix.rebuilt = openExisting(path)
