@@ -98,7 +98,7 @@ func TestKillDuringWrites(t *testing.T) {
 	latest := map[string]ack{}
 	clone := filepath.Join(t.TempDir(), "clone")
 	for round := range rounds {
-		srv := startWithURL(t, bin, args...)
+		srv := start(t, bin, args...)
 		verify(t, srv.url, data, acked, latest, pushed, renamed)
 		if round == 0 {
 			git(t, "", "clone", "-q", srv.url+"/wiki.git", clone)
@@ -240,7 +240,7 @@ func TestKillDuringWrites(t *testing.T) {
 		t.Logf("round %d: %d saves acknowledged so far, %d pushes, %d renames", round, len(acked), len(pushed), len(renamed))
 		mu.Unlock()
 	}
-	srv := startWithURL(t, bin, args...)
+	srv := start(t, bin, args...)
 	verify(t, srv.url, data, acked, latest, pushed, renamed)
 	srv.stop(t)
 	if len(acked) < rounds*writers {
@@ -257,12 +257,6 @@ func getPage(client *http.Client, base, page string) (apiPage, error) {
 	var p apiPage
 	err = json.NewDecoder(resp.Body).Decode(&p)
 	return p, err
-}
-
-// startWithURL starts the server and fails the test if it does not.
-func startWithURL(t *testing.T, bin string, args ...string) *server {
-	t.Helper()
-	return start(t, bin, args...)
 }
 
 func gitErr(dir string, args ...string) (string, error) {
