@@ -91,7 +91,7 @@ type Repo struct {
 	rd *objectReader
 	// writers write blobs outside gitMu (blobwrite.go); readers read
 	// them for page views.
-	writers, readers blobWriters
+	writers, readers storagePool
 	// unsynced lists the loose objects written since the branch last
 	// moved; they are fsynced before it moves again. Under gitMu.
 	unsynced []plumbing.Hash
@@ -194,8 +194,8 @@ func open(gitDir string, st *filesystem.Storage, repo *git.Repository, opt Optio
 		gitDir:    gitDir,
 		log:       opt.Logger,
 		resets:    make(chan struct{}, 1),
-		writers:   newBlobWriters(gitDir, max(2, runtime.GOMAXPROCS(0))),
-		readers:   newBlobWriters(gitDir, 1),
+		writers:   newStoragePool(gitDir, max(2, runtime.GOMAXPROCS(0))),
+		readers:   newStoragePool(gitDir, 1),
 		st:        st,
 		repo:      repo,
 		idx:       newIndex(),

@@ -19,19 +19,19 @@ import (
 // renamed into place, so two storages on one repository never see each
 // other half-done, and equal content lands in the same file.
 
-// blobWriters is a pool of storages, each used by one goroutine at a
+// storagePool is a pool of storages, each used by one goroutine at a
 // time: to write loose blobs, or to read blobs for page views.
-type blobWriters chan *filesystem.Storage
+type storagePool chan *filesystem.Storage
 
-func newBlobWriters(gitDir string, n int) blobWriters {
-	p := make(blobWriters, n)
+func newStoragePool(gitDir string, n int) storagePool {
+	p := make(storagePool, n)
 	for range n {
 		p <- filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRU(4<<20), filesystem.Options{})
 	}
 	return p
 }
 
-func (p blobWriters) close() {
+func (p storagePool) close() {
 	for range cap(p) {
 		(<-p).Close()
 	}
