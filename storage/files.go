@@ -34,22 +34,11 @@ func (r *Repo) ReadFile(ctx context.Context, path, at string) (*wiki.File, error
 			rev = *rv
 		}
 	} else {
-		h, err := parseID(at)
+		b, rv, err := r.versionAt(at, path)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("file: %w", err)
 		}
-		b, c, err := r.readAt(h, path)
-		if err != nil {
-			return nil, fmt.Errorf("file %s at %s: %w", path, at, err)
-		}
-		blob, rev = b, *c
-		r.mu.RLock()
-		if s, ok := r.idx.seq[h]; ok {
-			if pc, ok := r.idx.changeWith(path, s, b); ok {
-				rev = *r.idx.chain[pc.seq]
-			}
-		}
-		r.mu.RUnlock()
+		blob, rev = b, rv
 	}
 	content, err := r.readBlob(blob)
 	if err != nil {

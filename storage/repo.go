@@ -747,25 +747,11 @@ func (r *Repo) ReadPage(ctx context.Context, name wiki.Name, at string) (*wiki.P
 			rev = *rv
 		}
 	} else {
-		h, err := parseID(at)
+		b, rv, err := r.versionAt(at, path)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("page %s: %w", name, err)
 		}
-		// The tree of the revision says what the page was; history is a
-		// graph, so "the last change before it" in the index need not be
-		// an ancestor.
-		b, c, err := r.readAt(h, path)
-		if err != nil {
-			return nil, fmt.Errorf("page %s at %s: %w", name, at, err)
-		}
-		blob, rev = b, *c
-		r.mu.RLock()
-		if s, ok := r.idx.seq[h]; ok {
-			if pc, ok := r.idx.changeWith(path, s, b); ok {
-				rev = *r.idx.chain[pc.seq]
-			}
-		}
-		r.mu.RUnlock()
+		blob, rev = b, rv
 	}
 	content, err := r.readBlob(blob)
 	if err != nil {
@@ -776,9 +762,16 @@ func (r *Repo) ReadPage(ctx context.Context, name wiki.Name, at string) (*wiki.P
 
 // readAt returns the blob of path in commit h, and the commit itself.
 func (r *Repo) readAt(h plumbing.Hash, path string) (plumbing.Hash, *wiki.Revision, error) {
-	r.gitMu.Lock()
-	defer r.gitMu.Unlock()
-	c, err := object.GetCommit(r.st, h)
+	// Through the page views' storage, not under gitMu: an old version is
+	// a page view too.
+	st := <-r.readers
+	defer func() { r.readers <- st }()
+	c, err := object.GetCommit(st, h)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		// A pack installed since this storage listed them.
+		st.Reindex()
+		c, err = object.GetCommit(st, h)
+	}
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		return plumbing.ZeroHash, nil, wiki.ErrNotFound
 	}
@@ -794,6 +787,29 @@ func (r *Repo) readAt(h plumbing.Hash, path string) (plumbing.Hash, *wiki.Revisi
 		return plumbing.ZeroHash, nil, wiki.ErrNotFound
 	}
 	return e.Hash, revisionOf(c), nil
+}
+
+// versionAt returns the blob of path in commit at and the revision that
+// made that version: the last change of path at or before at that left
+// this blob (history is a graph, so the commit itself need not be it).
+func (r *Repo) versionAt(at, path string) (plumbing.Hash, wiki.Revision, error) {
+	h, err := parseID(at)
+	if err != nil {
+		return plumbing.ZeroHash, wiki.Revision{}, err
+	}
+	b, c, err := r.readAt(h, path)
+	if err != nil {
+		return plumbing.ZeroHash, wiki.Revision{}, fmt.Errorf("%s at %s: %w", path, at, err)
+	}
+	rev := *c
+	r.mu.RLock()
+	if s, ok := r.idx.seq[h]; ok {
+		if pc, ok := r.idx.changeWith(path, s, b); ok {
+			rev = *r.idx.chain[pc.seq]
+		}
+	}
+	r.mu.RUnlock()
+	return b, rev, nil
 }
 
 // Revision implements wiki.Store.
