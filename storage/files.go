@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -45,4 +46,30 @@ func (r *Repo) ReadFile(ctx context.Context, path, at string) (*wiki.File, error
 		return nil, fmt.Errorf("file %s: %w", path, err)
 	}
 	return &wiki.File{Path: path, Content: content, Blob: blob.String(), Revision: rev}, nil
+}
+
+// BlobSize implements wiki.Store: the size from the object's header,
+// through the page views' storage, without inflating the content.
+func (r *Repo) BlobSize(ctx context.Context, id string) (int64, error) {
+	h, err := parseID(id)
+	if err != nil {
+		return 0, err
+	}
+	if b, ok := r.blobs.get(h); ok {
+		return int64(len(b)), nil
+	}
+	st := <-r.readers
+	defer func() { r.readers <- st }()
+	o, err := st.EncodedObject(plumbing.BlobObject, h)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		st.Reindex()
+		o, err = st.EncodedObject(plumbing.BlobObject, h)
+	}
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return 0, fmt.Errorf("blob %s: %w", id, wiki.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("blob %s: %w", id, err)
+	}
+	return o.Size(), nil
 }

@@ -331,11 +331,10 @@ func (w *Wiki) blobSize(ctx context.Context, blob string) (int64, error) {
 	if ok {
 		return v.(int64), nil
 	}
-	b, err := w.store.ReadBlob(ctx, blob)
+	n, err := w.store.BlobSize(ctx, blob)
 	if err != nil {
 		return 0, err
 	}
-	n := int64(len(b))
 	w.cacheMu.Lock()
 	w.stats.Add(fileSizeKey{blob}, n)
 	w.cacheMu.Unlock()

@@ -211,6 +211,11 @@ type Store interface {
 	// file path.
 	ReadFile(ctx context.Context, path, at string) (*File, error)
 
+	// BlobSize returns a blob's length without reading it whole (an
+	// attachment may be 20 MiB; lists show its size). Returns ErrNotFound
+	// for an unknown id.
+	BlobSize(ctx context.Context, id string) (int64, error)
+
 	// Revision returns the commit with the given id. Returns ErrNotFound if
 	// it is unknown, ErrInvalidInput if id is malformed.
 	Revision(ctx context.Context, id string) (*Revision, error)
