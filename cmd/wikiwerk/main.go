@@ -1,6 +1,6 @@
 // Command wikiwerk runs the wiki.
 //
-//	wikiwerk [serve] [-addr A] [-data DIR] [-repo PATH] [-theme DIR] [-anonymous-edits]
+//	wikiwerk [serve] [-addr A] [-data DIR] [-repo PATH] [-theme DIR] [-anonymous-edits] [-lang nl|en] [-max-file-mb N]
 //	         [-read anyone|signed-in] [-protect FOLDERS] [-trust-proxy] [-oidc-... ]
 //	wikiwerk version
 //
@@ -77,6 +77,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 const usage = `usage:
   wikiwerk [serve] [-addr 127.0.0.1:8080] [-data ./wiki-data] [-repo PATH] [-theme DIR] [-anonymous-edits]
+                 [-lang nl|en] [-max-file-mb 20] [-memory-limit 256]
                  [-read anyone|signed-in] [-protect "Beleid,Intern=beleidsteam+ict"] [-trust-proxy]
                  [-oidc-issuer URL -oidc-client-id ID -oidc-client-secret S -oidc-redirect-url URL
                   -oidc-scopes S -oidc-role-claim C -oidc-admin-values V -oidc-editor-values V]
