@@ -241,15 +241,14 @@ func TestSearchFindsWhatIsSavedOnTheWeb(t *testing.T) {
 	if got := nw.searchAPI(url.Values{"q": {"aanvragen"}}).names(); !slices.Contains(got, "WMO-loket/Ontwerp") || !slices.Contains(got, "WMO-loket/Klantreis") {
 		t.Errorf("aanvragen finds %v", got)
 	}
-	start := time.Now()
+	// Once the index has consumed the save (nw.sync), the very next
+	// request finds it; how long that takes is measured by
+	// BenchmarkSearch in package search ("commit to findable"), not
+	// judged here.
 	nw.save("Parkeren", "# Parkeren\n\nDe gemeente geeft een bewonersvergunning af.\n")
 	code, body := nw.get("/-/search?q=bewonersvergunning")
-	elapsed := time.Since(start)
 	if code != 200 || !slices.Equal(resultNames(t, body), []string{"Parkeren"}) {
 		t.Fatalf("search after a save: %d %v\n%s", code, resultNames(t, body), body)
-	}
-	if elapsed > time.Second {
-		t.Errorf("a saved page took %v to be found, want under a second", elapsed)
 	}
 	if !strings.Contains(body, "<mark>bewonersvergunning</mark>") {
 		t.Errorf("the snippet does not mark the match:\n%s", body)
