@@ -3,6 +3,6 @@ package web
 // KnownMessage reports whether key has a translation; tests use it to check
 // the templates.
 func KnownMessage(key string) bool {
-	_, ok := messages[key]
+	_, ok := lookupMessage(key)
 	return ok
 }

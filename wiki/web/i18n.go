@@ -35,7 +35,7 @@ func (s *Server) chooseLang(r *http.Request) string {
 // translate returns the message for key in lang, formatted with args. An
 // unknown key is returned as is, which a test catches.
 func translate(lang, key string, args ...any) string {
-	m, ok := messages[key]
+	m, ok := lookupMessage(key)
 	if !ok {
 		return key
 	}
@@ -47,6 +47,23 @@ func translate(lang, key string, args ...any) string {
 		return fmt.Sprintf(s, args...)
 	}
 	return s
+}
+
+// lookupMessage finds key in the message tables: messages and one table
+// per part of the interface that has its own file (i18n_*.go). A key is
+// in one table only (TestMessageTablesDisjoint).
+func lookupMessage(key string) ([2]string, bool) {
+	for _, table := range messageTables() {
+		if m, ok := table[key]; ok {
+			return m, true
+		}
+	}
+	return [2]string{}, false
+}
+
+// messageTables lists every message table.
+func messageTables() []map[string][2]string {
+	return []map[string][2]string{messages, editorMessages, diagramMessages, fileMessages, newPageMessages}
 }
 
 // messages maps a key to its Dutch and English text. It is never written to.

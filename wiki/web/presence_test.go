@@ -173,8 +173,9 @@ func TestEditorLoadsScript(t *testing.T) {
 		}
 		src = append(src, attr(s, "src"))
 	}
-	// search.js is the header's jump-to-page, on every page.
-	if strings.Join(src, " ") != "/-/static/search.js /-/static/editor.js" {
+	// search.js (the header's jump-to-page) and diagrams.js are on every
+	// page; paste.js and visual.js are parts of the editor.
+	if strings.Join(src, " ") != "/-/static/search.js /-/static/diagrams.js /-/static/paste.js /-/static/visual.js /-/static/editor.js" {
 		t.Fatalf("editor scripts = %q", src)
 	}
 	var form map[string]string
