@@ -195,8 +195,9 @@ func TestEditorLoadsScript(t *testing.T) {
 	if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/javascript") || !strings.Contains(js, "/-/api/presence/") {
 		t.Fatalf("editor.js: %d %s", code, hdr.Get("Content-Type"))
 	}
-	// Pages that are not the editor load no script but the header's.
-	if _, view := tw.get("/WMO-loket/Ontwerp"); strings.Count(view, "<script") != 1 || !strings.Contains(view, `<script src="/-/static/search.js" defer></script>`) {
-		t.Fatal("the page view loads a script besides search.js")
+	// Pages that are not the editor load no script but the header's and
+	// diagrams.js (which loads Mermaid and KaTeX only where needed).
+	if _, view := tw.get("/WMO-loket/Ontwerp"); strings.Count(view, "<script") != 2 || !strings.Contains(view, `<script src="/-/static/search.js" defer></script>`) || !strings.Contains(view, `<script src="/-/static/diagrams.js" defer></script>`) {
+		t.Fatal("the page view loads other scripts than search.js and diagrams.js")
 	}
 }
