@@ -78,13 +78,11 @@ func (w *Wiki) Rename(ctx context.Context, rn Rename) (RenameResult, error) {
 	}
 	var res RenameResult
 	prefix := string(rn.From) + "/"
-	for path, blob := range snap.FilesUnder(string(rn.From)) {
-		if rest, ok := strings.CutPrefix(path, prefix); ok {
-			changes = append(changes,
-				Change{File: path, Delete: true, Base: w.fileRevision(ctx, path)},
-				Change{File: string(rn.To) + "/" + rest, Blob: blob})
-			res.Attachments++
-		}
+	for path, blob := range snap.OwnFiles(rn.From) {
+		changes = append(changes,
+			Change{File: path, Delete: true, Base: w.fileRevision(ctx, path)},
+			Change{File: string(rn.To) + "/" + path[len(prefix):], Blob: blob})
+		res.Attachments++
 	}
 	if rn.UpdateLinks {
 		linkChanges, updated, err := w.linkUpdates(ctx, snap, rn.From, rn.To)
@@ -232,8 +230,16 @@ func (w *Wiki) Revert(ctx context.Context, req RevertRequest) (SaveResult, error
 			message = fmt.Sprintf("Restore %s from %s", name, shortID(old.Revision.ID))
 		}
 	}
-	res, err := w.store.Commit(ctx, Commit{Author: withDefaultName(author), Message: message,
-		Changes: []Change{{Name: name, Blob: old.Blob, Base: base}}})
+	changes := []Change{{Name: name, Blob: old.Blob, Base: base}}
+	if base == "" {
+		// Restoring a deleted page brings back the files its deletion took.
+		files, err := w.restoredAttachments(ctx, name)
+		if err != nil {
+			return SaveResult{}, err
+		}
+		changes = append(changes, files...)
+	}
+	res, err := w.store.Commit(ctx, Commit{Author: withDefaultName(author), Message: message, Changes: changes})
 	if errors.Is(err, ErrStale) {
 		return SaveResult{}, w.conflict(ctx, name, base, string(old.Content))
 	}

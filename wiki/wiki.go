@@ -462,8 +462,13 @@ func (w *Wiki) Delete(ctx context.Context, req DeleteRequest) (string, error) {
 	if base == "" {
 		return "", fmt.Errorf("%w: deleting needs the base revision", ErrInvalidInput)
 	}
-	res, err := w.store.Commit(ctx, Commit{Author: author, Message: message,
-		Changes: []Change{{Name: name, Delete: true, Base: base}}})
+	snap, err := w.store.Snapshot(ctx)
+	if err != nil {
+		return "", err
+	}
+	// The page's files go with it; restoring the page brings them back.
+	changes := append([]Change{{Name: name, Delete: true, Base: base}}, w.ownFileDeletions(ctx, snap, name)...)
+	res, err := w.store.Commit(ctx, Commit{Author: author, Message: message, Changes: changes})
 	if errors.Is(err, ErrStale) {
 		return "", w.conflict(ctx, name, base, "")
 	}

@@ -123,6 +123,7 @@ var messages = map[string][2]string{
 	"redirected-from":  {"Doorverwezen vanaf", "Redirected from"},
 	"delete":           {"Verwijderen", "Delete"},
 	"delete-title":     {"%s verwijderen", "Delete %s"},
+	"delete-files":     {"Deze bestanden van de pagina gaan mee (%d); als je de pagina terugzet, komen ze terug:", "These files of the page go with it (%d); restoring the page brings them back:"},
 	"delete-help":      {"De pagina verdwijnt uit de wiki, maar niet uit de geschiedenis: je kunt hem later altijd terugzetten.", "The page leaves the wiki, but not its history: you can always restore it later."},
 	"delete-why":       {"Waarom verwijder je deze pagina?", "Why are you deleting this page?"},
 	"delete-stale":     {"%s heeft de pagina intussen gewijzigd. Bekijk die wijziging voordat je verwijdert.", "%s changed the page in the meantime. Look at that change before deleting."},

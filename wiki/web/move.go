@@ -80,6 +80,8 @@ type deleteData struct {
 	Base    string
 	Message string
 	Error   string
+	// Files are the page's files, which go with it.
+	Files []string
 }
 
 func (s *Server) handleDeleteForm(w http.ResponseWriter, r *http.Request) error {
@@ -93,6 +95,9 @@ func (s *Server) handleDeleteForm(w http.ResponseWriter, r *http.Request) error 
 	}
 	d := deleteData{base: s.base(r, "", name), Page: name, Base: p.Revision.ID}
 	d.Title = d.T("delete-title", name)
+	if d.Files, err = s.wiki.PageFiles(r.Context(), name); err != nil {
+		return err
+	}
 	return s.render(w, http.StatusOK, "delete", d)
 }
 

@@ -53,14 +53,25 @@ func TestRenameFromTheWeb(t *testing.T) {
 func TestDeleteAndRestoreFromTheWeb(t *testing.T) {
 	tw := newTestWiki(t)
 	name := "WMO-loket/Ontwerp"
-	if code, body := tw.get("/-/delete/" + name); code != 200 || !strings.Contains(body, `name="base"`) {
+	if code, body, _ := tw.do("PUT", "/-/api/files/WMO-loket/Ontwerp/schets.txt", "text/plain", "schets"); code != http.StatusCreated {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	code, body := tw.get("/-/delete/" + name)
+	if code != 200 || !strings.Contains(body, `name="base"`) {
 		t.Fatalf("delete form: %d", code)
 	}
-	code, _, _ := tw.postForm("/-/delete/"+name, url.Values{"base": {tw.revision(name)}, "message": {"Dubbel"}, "author_name": {"Bram"}})
+	// The form says which files go with the page.
+	if !strings.Contains(body, `<a href="/-/files/WMO-loket/Ontwerp/schets.txt">WMO-loket/Ontwerp/schets.txt</a>`) {
+		t.Errorf("the delete form does not list the page's file:\n%s", body)
+	}
+	code, _, _ = tw.postForm("/-/delete/"+name, url.Values{"base": {tw.revision(name)}, "message": {"Dubbel"}, "author_name": {"Bram"}})
 	if code != http.StatusSeeOther {
 		t.Fatalf("delete: %d", code)
 	}
-	code, body := tw.get("/" + name)
+	if code, _ := tw.get("/-/files/WMO-loket/Ontwerp/schets.txt"); code != 404 {
+		t.Errorf("the page's file after deleting the page: %d", code)
+	}
+	code, body = tw.get("/" + name)
 	if code != 404 || !strings.Contains(body, "verwijderd door Bram") || !strings.Contains(body, "Laatste versie terugzetten") {
 		t.Fatalf("deleted page view: %d\n%s", code, body)
 	}
@@ -75,6 +86,9 @@ func TestDeleteAndRestoreFromTheWeb(t *testing.T) {
 	}
 	if got := tw.content(name); got != "Regel een\nRegel twee\nRegel drie\n" {
 		t.Fatalf("restored text %q", got)
+	}
+	if code, body := tw.get("/-/files/WMO-loket/Ontwerp/schets.txt"); code != 200 || body != "schets" {
+		t.Errorf("the page's file after restoring the page: %d %q", code, body)
 	}
 	_, body = tw.get("/-/history/" + name)
 	for _, want := range []string{"Dubbel", "Restore WMO-loket/Ontwerp from"} {

@@ -34,6 +34,7 @@ func loadTemplates(theme fs.FS) (*templates, error) {
 		"rawURL":     func(n wiki.Name) string { return "/-/raw/" + n.EscapedPath() },
 		// fileHistoryURL is the history of a file, by repository path.
 		"fileHistoryURL": fileHistoryURL,
+		"fileURL":        wiki.FileURL,
 		"diffURL": func(n wiki.Name, from, to string) string {
 			return "/-/diff/" + n.EscapedPath() + "?" + url.Values{"from": {from}, "to": {to}}.Encode()
 		},
