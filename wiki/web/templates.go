@@ -24,7 +24,7 @@ type templates struct {
 // (and may define "title") inside layout.html.
 var pageTemplates = []string{"view", "missing", "edit", "history", "diff", "recent", "pages", "error", "rename", "delete", "blame",
 	"login", "account", "setup", "admin",
-	"search", "new", "links", "wanted", "orphans", "tags", "files", "file-history"}
+	"search", "new", "links", "wanted", "orphans", "tags", "files", "file-history", "file-move"}
 
 func loadTemplates(theme fs.FS) (*templates, error) {
 	funcs := template.FuncMap{
@@ -35,6 +35,8 @@ func loadTemplates(theme fs.FS) (*templates, error) {
 		// fileHistoryURL is the history of a file, by repository path.
 		"fileHistoryURL": fileHistoryURL,
 		"fileURL":        wiki.FileURL,
+		"fileRenameURL":  func(p string) string { return strings.Replace(wiki.FileURL(p), "/-/files/", "/-/file-rename/", 1) },
+		"fileDeleteURL":  func(p string) string { return strings.Replace(wiki.FileURL(p), "/-/files/", "/-/file-delete/", 1) },
 		"diffURL": func(n wiki.Name, from, to string) string {
 			return "/-/diff/" + n.EscapedPath() + "?" + url.Values{"from": {from}, "to": {to}}.Encode()
 		},
