@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -32,6 +34,10 @@ type PushLimits struct {
 	// MaxPageBytes bounds each page (.md file); default 1 MiB, as for
 	// pages saved on the web.
 	MaxPageBytes int64
+	// FileTypes, when set, are the only extensions (".png", "pdf"; any
+	// case) a file that is not a page may have, as wiki.Options.FileTypes
+	// for uploads: a push that adds or changes another refuses.
+	FileTypes []string
 	// MayChange, when set, is asked whether the pusher may change the
 	// given paths (every file any new commit adds, changes or deletes);
 	// an error refuses the push, its text shown to the pusher. This is
@@ -619,4 +625,19 @@ func changedPaths(q *quarantine, u RefUpdate, commits []*object.Commit) ([]strin
 // fsync) by its path in the repository.
 func (s *stagedPack) syncBilly(f interface{ Name() string }) error {
 	return fsutil.SyncFile(filepath.Join(s.r.gitDir, filepath.FromSlash(f.Name())))
+}
+
+// allowsType reports whether FileTypes lets a file named p in.
+func (l PushLimits) allowsType(p string) bool {
+	if len(l.FileTypes) == 0 {
+		return true
+	}
+	ext := strings.ToLower(path.Ext(p))
+	for _, t := range l.FileTypes {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t != "" && strings.TrimPrefix(t, ".") == strings.TrimPrefix(ext, ".") && ext != "" {
+			return true
+		}
+	}
+	return false
 }

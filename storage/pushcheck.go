@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -264,6 +265,9 @@ func (c *pushChecker) checkFile(p string, h plumbing.Hash) error {
 	page := strings.HasSuffix(p, wiki.PageExt)
 	if err := checkPushedPath(p, page); err != nil {
 		return err
+	}
+	if !page && !c.lim.allowsType(p) {
+		return reject("file type", "%q: %q files are not accepted by this wiki; allowed are %s.\n%s", p, path.Ext(p), strings.Join(c.lim.FileTypes, ", "), fixAdvice)
 	}
 	key := "b" + h.String()
 	if page {

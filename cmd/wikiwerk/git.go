@@ -31,7 +31,8 @@ func (m *Main) gitHandler(repo *storage.Repo) *gitserver.Handler {
 }
 
 // pushLimits are the limits of a push: files as large as -max-file-mb
-// allows, and a pack that can hold a few of them.
+// allows, of the types -file-types allows, and a pack that can hold a few
+// of them.
 func (m *Main) pushLimits() storage.PushLimits {
 	maxFile := m.MaxFileMiB << 20
 	if maxFile <= 0 {
@@ -40,6 +41,7 @@ func (m *Main) pushLimits() storage.PushLimits {
 	return storage.PushLimits{
 		MaxFileBytes: maxFile,
 		MaxPackBytes: max(256<<20, 4*maxFile),
+		FileTypes:    m.FileTypes,
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -130,6 +131,51 @@ func TestGitPushHeldToMaxFile(t *testing.T) {
 	}
 	if code, _ := get(t, srv.url+"/-/files/Home/klein.bin"); code != 200 {
 		t.Errorf("pushed file: %d", code)
+	}
+	srv.stop(t)
+}
+
+// TestGitPushHeldToFileTypes: with -file-types, a pushed attachment of
+// another type is refused as an upload would be, and the upload too; an
+// allowed one is taken either way.
+func TestGitPushHeldToFileTypes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	bin := buildBinary(t)
+	srv := start(t, bin, "serve", "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-anonymous-edits=true", "-file-types", "png, .PDF")
+	work := t.TempDir()
+	if out, err := gitAs(t, work, "clone", srv.url+"/wiki.git", "wiki"); err != nil {
+		t.Fatalf("clone: %v\n%s", err, out)
+	}
+	clone := filepath.Join(work, "wiki")
+	os.MkdirAll(filepath.Join(clone, "Home"), 0o755)
+	os.WriteFile(filepath.Join(clone, "Home", "macro.exe"), []byte("MZ"), 0o644)
+	gitAs(t, clone, "add", ".")
+	gitAs(t, clone, "commit", "-m", "Programma")
+	out, err := gitAs(t, clone, "push", "origin", "main")
+	if err == nil || !strings.Contains(out, "remote:") || !strings.Contains(out, `".exe" files are not accepted`) || !strings.Contains(out, "png, pdf") {
+		t.Fatalf("push of an .exe with -file-types png,pdf: %v\n%s", err, out)
+	}
+	gitAs(t, clone, "reset", "--hard", "origin/main")
+	os.MkdirAll(filepath.Join(clone, "Home"), 0o755)
+	os.WriteFile(filepath.Join(clone, "Home", "beleid.PDF"), []byte("%PDF-1.4"), 0o644)
+	gitAs(t, clone, "add", ".")
+	gitAs(t, clone, "commit", "-m", "Beleid")
+	if out, err := gitAs(t, clone, "push", "origin", "main"); err != nil {
+		t.Fatalf("push of a .PDF: %v\n%s", err, out)
+	}
+	req, _ := http.NewRequest("PUT", srv.url+"/-/api/files/Home/macro.exe", strings.NewReader("MZ"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("upload of an .exe: %d, want 415", resp.StatusCode)
 	}
 	srv.stop(t)
 }

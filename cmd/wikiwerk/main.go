@@ -1,6 +1,6 @@
 // Command wikiwerk runs the wiki.
 //
-//	wikiwerk [serve] [-addr A] [-data DIR] [-repo PATH] [-theme DIR] [-anonymous-edits] [-lang nl|en] [-max-file-mb N]
+//	wikiwerk [serve] [-addr A] [-data DIR] [-repo PATH] [-theme DIR] [-anonymous-edits] [-lang nl|en] [-max-file-mb N] [-file-types png,pdf]
 //	         [-read anyone|signed-in] [-protect FOLDERS] [-trust-proxy] [-oidc-... ]
 //	wikiwerk version
 //
@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 const usage = `usage:
   wikiwerk [serve] [-addr 127.0.0.1:8080] [-data ./wiki-data] [-repo PATH] [-theme DIR] [-anonymous-edits]
-                 [-lang nl|en] [-max-file-mb 20] [-memory-limit 256]
+                 [-lang nl|en] [-max-file-mb 20] [-file-types png,jpg,pdf] [-memory-limit 256]
                  [-read anyone|signed-in] [-protect "Beleid,Intern=beleidsteam+ict"] [-trust-proxy]
                  [-oidc-issuer URL -oidc-client-id ID -oidc-client-secret S -oidc-redirect-url URL
                   -oidc-scopes S -oidc-role-claim C -oidc-admin-values V -oidc-editor-values V]
@@ -119,6 +119,9 @@ type Main struct {
 	MemoryLimitMiB int64
 	// MaxFileMiB bounds the size of one attachment, in MiB.
 	MaxFileMiB int64
+	// FileTypes, when set, are the only attachment extensions accepted,
+	// from the web and from git alike.
+	FileTypes []string
 	// Lang is the default language of page content and of the wiki: nl
 	// or en. A page's front matter (lang:) overrides it for that page.
 	Lang string
@@ -152,6 +155,20 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.BoolVar(&m.AnonymousEdits, "anonymous-edits", false, "allow edits without an account, under the name the editor gives")
 	fs.Int64Var(&m.MemoryLimitMiB, "memory-limit", 256, "soft memory limit in MiB for the Go runtime (0: none; GOMEMLIMIT, when set, wins)")
 	fs.Int64Var(&m.MaxFileMiB, "max-file-mb", 20, "largest attachment (file on a page) accepted, in MiB")
+	fs.Func("file-types", "the only attachment extensions accepted, comma-separated (png,jpg,pdf); default: any", func(v string) error {
+		m.FileTypes = nil
+		for _, t := range strings.Split(v, ",") {
+			t = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(t)), ".")
+			if t == "" {
+				continue
+			}
+			if strings.ContainsAny(t, "./\\ ") {
+				return fmt.Errorf("%q is not a file extension", t)
+			}
+			m.FileTypes = append(m.FileTypes, t)
+		}
+		return nil
+	})
 	m.Lang = "nl"
 	fs.Var(langValue{&m.Lang}, "lang", "default language of pages (for search): nl or en; a page's front matter lang: overrides it")
 	m.authFlags.register(fs)
