@@ -344,13 +344,15 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer store.Close()
+	// wikiwerk user reaches the open store through DATA/wikiwerk.sock.
+	defer m.startControl(store)()
 	key, err := m.loadKey()
 	if err != nil {
 		return err
 	}
 	git := m.gitHandler(repo)
 	srv, err := web.New(web.Config{
-		Wiki:        wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20}),
+		Wiki:        wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20, FileTypes: m.FileTypes}),
 		Theme:       theme,
 		Policy:      m.policy,
 		Accounts:    store,

@@ -17,23 +17,15 @@ import (
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
-const userUsage = `usage:
-  wikiwerk user add [-data DIR] [-role reader|editor|admin] [-name "Full Name"] [-email E] [-groups a,b] USER
-  wikiwerk user list [-data DIR]
-  wikiwerk user passwd [-data DIR] USER
-  wikiwerk user disable [-data DIR] [-enable] USER
-  wikiwerk user role [-data DIR] USER reader|editor|admin
-  wikiwerk user groups [-data DIR] USER a,b      ("" removes all groups)
-add and passwd read the password as one line from standard input, e.g.
-  read -rs PW && printf '%s\n' "$PW" | wikiwerk user add -role admin anna
--data defaults to $WIKIWERK_DATA, else ./wiki-data. The accounts are in DATA/accounts.db,
-which one process at a time may open: stop the server first.`
+// userUsage is the help of the command, in the command's language.
+func (c *userCommand) userUsage() string { return c.msg("usage") }
 
 // cliActor is the actor the audit log records for changes made here.
 var cliActor = wiki.Actor{Name: "cli"}
 
 // userCommand is "wikiwerk user": account management from the command
-// line, working directly on DATA/accounts.db.
+// line, through the running server's control socket or, when no server
+// runs, directly on DATA/accounts.db.
 type userCommand struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -52,7 +44,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // run runs "wikiwerk user ARGS" and returns the exit code.
 func (c *userCommand) run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprintf(c.stderr, "%s\n", userUsage)
+		fmt.Fprintf(c.stderr, "%s\n", c.userUsage())
 		return 2
 	}
 	sub, args := args[0], args[1:]
@@ -71,10 +63,10 @@ func (c *userCommand) run(ctx context.Context, args []string) int {
 	case "groups":
 		err = c.groups(ctx, args)
 	case "help", "-h", "-help", "--help":
-		fmt.Fprintf(c.stdout, "%s\n", userUsage)
+		fmt.Fprintf(c.stdout, "%s\n", c.userUsage())
 		return 0
 	default:
-		err = usagef("unknown command %q", sub)
+		err = usagef(c.msg("err-unknown-command"), sub)
 	}
 	var usage usageError
 	switch {
@@ -83,7 +75,7 @@ func (c *userCommand) run(ctx context.Context, args []string) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &usage):
-		fmt.Fprintf(c.stderr, "wikiwerk user %s: %v\n%s\n", sub, err, userUsage)
+		fmt.Fprintf(c.stderr, "wikiwerk user %s: %v\n%s\n", sub, err, c.userUsage())
 		return 2
 	default:
 		fmt.Fprintf(c.stderr, "wikiwerk user %s: %v\n", sub, err)
@@ -95,7 +87,7 @@ func (c *userCommand) run(ctx context.Context, args []string) int {
 func (c *userCommand) flags(sub string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("wikiwerk user "+sub, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	fs.Usage = func() { fmt.Fprintf(c.stderr, "%s\n", userUsage) }
+	fs.Usage = func() { fmt.Fprintf(c.stderr, "%s\n", c.userUsage()) }
 	dataDir := "./wiki-data"
 	if v := c.getenv("WIKIWERK_DATA"); v != "" {
 		dataDir = v
@@ -106,7 +98,7 @@ func (c *userCommand) flags(sub string) (*flag.FlagSet, *string) {
 
 // parse parses args, allowing flags after the arguments too
 // ("user add anna -role admin"), and checks the number of arguments.
-func parse(fs *flag.FlagSet, args []string, want ...string) ([]string, error) {
+func (c *userCommand) parse(fs *flag.FlagSet, args []string, want ...string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -122,27 +114,58 @@ func parse(fs *flag.FlagSet, args []string, want ...string) ([]string, error) {
 		args = fs.Args()[1:]
 	}
 	if len(pos) != len(want) {
-		return nil, usagef("want %s, got %d argument(s)", strings.Join(want, " "), len(pos))
+		return nil, usagef(c.msg("err-arguments"), strings.Join(want, " "), len(pos))
 	}
 	return pos, nil
 }
 
-// open opens the accounts database of the data folder. Only add creates
-// it: for the other commands a missing file means a wrong -data.
-func (c *userCommand) open(dataDir string, create bool) (*accounts.Store, error) {
+// connect returns the account operations for a data folder: the running
+// server's, over its control socket, or else the accounts database opened
+// directly. remote says which. Only add creates the database: for the
+// other commands a missing file means a wrong -data.
+func (c *userCommand) connect(ctx context.Context, dataDir string, create bool) (ops userOps, remote bool, done func(), err error) {
+	sock := socketPath(dataDir)
+	cc, err := dialControl(ctx, sock)
+	switch {
+	case err == nil:
+		return cc, true, cc.client.CloseIdleConnections, nil
+	case !errors.Is(err, errNoServer):
+		return nil, false, nil, err
+	}
 	path := accounts.PathIn(dataDir)
 	if create {
 		if err := os.MkdirAll(dataDir, 0o750); err != nil {
-			return nil, fmt.Errorf("data folder: %w", err)
+			return nil, false, nil, fmt.Errorf("%s: %w", c.msg("data-folder"), err)
 		}
 	} else if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("no accounts in %s (there is no %s): check -data or WIKIWERK_DATA, or create the first account with: wikiwerk user add -data %s -role admin NAME", dataDir, path, dataDir)
+		return nil, false, nil, errors.New(c.msg("err-no-accounts", dataDir, path, dataDir))
 	}
 	s, err := accounts.OpenWith(path, c.options)
 	if errors.Is(err, accounts.ErrInUse) {
-		return nil, fmt.Errorf("%w: stop the wiki server (or the other wikiwerk user command) and try again", err)
+		return nil, false, nil, fmt.Errorf("%s (%w)", c.msg("err-in-use", sock), err)
 	}
-	return s, err
+	if err != nil {
+		return nil, false, nil, err
+	}
+	return s, false, func() { s.Close() }, nil
+}
+
+// report prints what the command did, and that the running server has it.
+func (c *userCommand) report(remote bool, key string, args ...any) {
+	line := c.msg(key, args...)
+	if remote {
+		line += " " + c.msg("via-server")
+	}
+	fmt.Fprintln(c.stdout, line)
+}
+
+// failed puts the error of an operation on account name in the command's
+// language.
+func (c *userCommand) failed(name string, err error) error {
+	if errors.Is(err, errForbidden) {
+		return fmt.Errorf("%s (%w)", c.msg("err-refused"), err)
+	}
+	return c.explain(name, err)
 }
 
 // readPassword reads the password: from a prompt without echo when
@@ -150,23 +173,23 @@ func (c *userCommand) open(dataDir string, create bool) (*accounts.Store, error)
 // line from standard input, for scripts.
 func (c *userCommand) readPassword() (string, error) {
 	if f, ok := c.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(c.stderr, "Password: ")
+		fmt.Fprint(c.stderr, c.msg("prompt-password"))
 		first, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(c.stderr)
 		if err != nil {
-			return "", fmt.Errorf("read the password: %w", err)
+			return "", fmt.Errorf("%s: %w", c.msg("err-read-password"), err)
 		}
-		fmt.Fprint(c.stderr, "Password again: ")
+		fmt.Fprint(c.stderr, c.msg("prompt-again"))
 		second, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(c.stderr)
 		if err != nil {
-			return "", fmt.Errorf("read the password: %w", err)
+			return "", fmt.Errorf("%s: %w", c.msg("err-read-password"), err)
 		}
 		if string(first) != string(second) {
-			return "", errors.New("the two passwords differ")
+			return "", errors.New(c.msg("err-passwords-differ"))
 		}
 		if len(first) == 0 || len(first) > accounts.MaxPasswordBytes {
-			return "", fmt.Errorf("the password must have 1 to %d bytes", accounts.MaxPasswordBytes)
+			return "", errors.New(c.msg("err-password-size", accounts.MaxPasswordBytes))
 		}
 		return string(first), nil
 	}
@@ -174,14 +197,14 @@ func (c *userCommand) readPassword() (string, error) {
 	r := bufio.NewReader(io.LimitReader(c.stdin, accounts.MaxPasswordBytes+3))
 	line, err := r.ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read the password from standard input: %w", err)
+		return "", fmt.Errorf("%s: %w", c.msg("err-read-stdin"), err)
 	}
 	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 	switch {
 	case line == "":
-		return "", errors.New("no password on standard input (give it as one line)")
+		return "", errors.New(c.msg("err-no-password"))
 	case len(line) > accounts.MaxPasswordBytes:
-		return "", fmt.Errorf("the password is longer than %d bytes", accounts.MaxPasswordBytes)
+		return "", errors.New(c.msg("err-password-long", accounts.MaxPasswordBytes))
 	}
 	return line, nil
 }
@@ -202,7 +225,7 @@ func (c *userCommand) add(ctx context.Context, args []string) error {
 	display := fs.String("name", "", "display name, recorded as commit author")
 	email := fs.String("email", "", "e-mail address, recorded as commit author")
 	groups := fs.String("groups", "", "comma-separated groups")
-	pos, err := parse(fs, args, "USER")
+	pos, err := c.parse(fs, args, "USER")
 	if err != nil {
 		return err
 	}
@@ -214,34 +237,34 @@ func (c *userCommand) add(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := c.open(*data, true)
+	s, remote, done, err := c.connect(ctx, *data, true)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer done()
 	u, err := s.CreateBy(ctx, cliActor, wiki.User{
 		Name: pos[0], DisplayName: *display, Email: *email, Role: role, Groups: splitGroups(*groups),
 	}, password)
 	if err != nil {
-		return err
+		return c.failed(pos[0], err)
 	}
-	fmt.Fprintf(c.stdout, "created %s (%s)\n", u.Name, u.Role)
+	c.report(remote, "created", u.Name, u.Role)
 	return nil
 }
 
 func (c *userCommand) list(ctx context.Context, args []string) error {
 	fs, data := c.flags("list")
-	if _, err := parse(fs, args); err != nil {
+	if _, err := c.parse(fs, args); err != nil {
 		return err
 	}
-	s, err := c.open(*data, false)
+	s, _, done, err := c.connect(ctx, *data, false)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer done()
 	users, err := s.List(ctx)
 	if err != nil {
-		return err
+		return c.failed("", err)
 	}
 	dash := func(s string) string {
 		if s == "" {
@@ -250,11 +273,11 @@ func (c *userCommand) list(ctx context.Context, args []string) error {
 		return s
 	}
 	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tDISPLAY NAME\tE-MAIL\tROLE\tGROUPS\tDISABLED")
+	fmt.Fprintln(w, c.msg("list-header"))
 	for _, u := range users {
-		disabled := "no"
+		disabled := c.msg("no")
 		if u.Disabled {
-			disabled = "yes"
+			disabled = c.msg("yes")
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, dash(u.DisplayName), dash(u.Email), u.Role, dash(strings.Join(u.Groups, ",")), disabled)
 	}
@@ -263,7 +286,7 @@ func (c *userCommand) list(ctx context.Context, args []string) error {
 
 func (c *userCommand) passwd(ctx context.Context, args []string) error {
 	fs, data := c.flags("passwd")
-	pos, err := parse(fs, args, "USER")
+	pos, err := c.parse(fs, args, "USER")
 	if err != nil {
 		return err
 	}
@@ -271,44 +294,44 @@ func (c *userCommand) passwd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := c.open(*data, false)
+	s, remote, done, err := c.connect(ctx, *data, false)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer done()
 	if err := s.SetPassword(ctx, cliActor, pos[0], password); err != nil {
-		return err
+		return c.failed(pos[0], err)
 	}
-	fmt.Fprintf(c.stdout, "password of %s changed; their sessions have ended\n", pos[0])
+	c.report(remote, "passwd", pos[0])
 	return nil
 }
 
 func (c *userCommand) disable(ctx context.Context, args []string) error {
 	fs, data := c.flags("disable")
 	enable := fs.Bool("enable", false, "enable the account again")
-	pos, err := parse(fs, args, "USER")
+	pos, err := c.parse(fs, args, "USER")
 	if err != nil {
 		return err
 	}
-	s, err := c.open(*data, false)
+	s, remote, done, err := c.connect(ctx, *data, false)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer done()
 	if err := s.SetDisabled(ctx, cliActor, pos[0], !*enable); err != nil {
-		return err
+		return c.failed(pos[0], err)
 	}
 	if *enable {
-		fmt.Fprintf(c.stdout, "%s enabled\n", pos[0])
+		c.report(remote, "enabled", pos[0])
 	} else {
-		fmt.Fprintf(c.stdout, "%s disabled; their sessions and tokens no longer work\n", pos[0])
+		c.report(remote, "disabled", pos[0])
 	}
 	return nil
 }
 
 func (c *userCommand) role(ctx context.Context, args []string) error {
 	fs, data := c.flags("role")
-	pos, err := parse(fs, args, "USER", "ROLE")
+	pos, err := c.parse(fs, args, "USER", "ROLE")
 	if err != nil {
 		return err
 	}
@@ -316,37 +339,37 @@ func (c *userCommand) role(ctx context.Context, args []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	s, err := c.open(*data, false)
+	s, remote, done, err := c.connect(ctx, *data, false)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer done()
 	if err := s.SetRole(ctx, cliActor, pos[0], role); err != nil {
-		return err
+		return c.failed(pos[0], err)
 	}
-	fmt.Fprintf(c.stdout, "%s is now %s\n", pos[0], role)
+	c.report(remote, "role", pos[0], role)
 	return nil
 }
 
 func (c *userCommand) groups(ctx context.Context, args []string) error {
 	fs, data := c.flags("groups")
-	pos, err := parse(fs, args, "USER", "GROUPS")
+	pos, err := c.parse(fs, args, "USER", "GROUPS")
 	if err != nil {
 		return err
 	}
-	s, err := c.open(*data, false)
+	s, remote, done, err := c.connect(ctx, *data, false)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer done()
 	groups := splitGroups(pos[1])
 	if err := s.SetGroups(ctx, cliActor, pos[0], groups); err != nil {
-		return err
+		return c.failed(pos[0], err)
 	}
 	if len(groups) == 0 {
-		fmt.Fprintf(c.stdout, "%s is in no groups\n", pos[0])
+		c.report(remote, "no-groups", pos[0])
 	} else {
-		fmt.Fprintf(c.stdout, "%s is in %s\n", pos[0], strings.Join(groups, ", "))
+		c.report(remote, "groups", pos[0], strings.Join(groups, ", "))
 	}
 	return nil
 }

@@ -42,11 +42,22 @@ func openAccounts(t *testing.T, dir string) *accounts.Store {
 	return s
 }
 
+// inEnglish makes the user command speak English, as on a server whose
+// locale is en_US.UTF-8.
+func inEnglish(t *testing.T) {
+	t.Helper()
+	t.Setenv("WIKIWERK_LANG", "")
+	t.Setenv("LC_ALL", "")
+	t.Setenv("LC_MESSAGES", "")
+	t.Setenv("LANG", "en_US.UTF-8")
+}
+
 func TestUserCommands(t *testing.T) {
+	inEnglish(t)
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data") // created by add
 	out := mustRun(t, "eerste wachtwoord\n", "user", "add", "-data", dir, "-role", "admin", "-name", "Anna de Vries", "-email", "anna@example.nl", "Anna")
-	if !strings.Contains(out, "created anna (admin)") {
+	if strings.TrimSpace(out) != "Created account anna (role: admin)" {
 		t.Fatalf("add said %q", out)
 	}
 	// Flags may follow the name; a CRLF line end is stripped.
@@ -123,6 +134,7 @@ func TestUserDataFromEnvironment(t *testing.T) {
 }
 
 func TestUserUsageErrors(t *testing.T) {
+	inEnglish(t)
 	dir := t.TempDir()
 	mustRun(t, "een lang wachtwoord\n", "user", "add", "-data", dir, "anna")
 	for _, args := range [][]string{
@@ -149,6 +161,7 @@ func TestUserUsageErrors(t *testing.T) {
 }
 
 func TestUserErrors(t *testing.T) {
+	inEnglish(t)
 	dir := t.TempDir()
 	mustRun(t, "een lang wachtwoord\n", "user", "add", "-data", dir, "anna")
 	for _, tc := range []struct {
@@ -180,13 +193,16 @@ func TestUserErrors(t *testing.T) {
 	}
 }
 
-func TestUserWhileServerRuns(t *testing.T) {
+// TestUserWhileFileHeld: a process other than a server with a control
+// socket holds accounts.db; the command says so instead of waiting.
+func TestUserWhileFileHeld(t *testing.T) {
+	inEnglish(t)
 	dir := t.TempDir()
 	mustRun(t, "een lang wachtwoord\n", "user", "add", "-data", dir, "anna")
-	s := openAccounts(t, dir) // as the server would
+	s := openAccounts(t, dir)
 	defer s.Close()
 	code, _, errOut := wikiwerk(t, "", "user", "list", "-data", dir)
-	if code != 1 || !strings.Contains(errOut, "in use") || !strings.Contains(errOut, "stop the wiki server") {
+	if code != 1 || !strings.Contains(errOut, "in use") || !strings.Contains(errOut, "stop that process") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
@@ -194,6 +210,7 @@ func TestUserWhileServerRuns(t *testing.T) {
 func TestUserPasswordFromCharacterDevice(t *testing.T) {
 	// A character device that is not a terminal is read like a pipe: an
 	// empty one gives no password.
+	inEnglish(t)
 	dev, err := os.Open(os.DevNull)
 	if err != nil {
 		t.Skip(err)
@@ -217,8 +234,9 @@ func TestUserPromptsOnTerminal(t *testing.T) {
 	data := t.TempDir()
 	cmd := exec.Command(script, "-qec", bin+" user add -data "+data+" -role editor anna", "/dev/null")
 	cmd.Stdin = strings.NewReader("lang-genoeg-wachtwoord\nlang-genoeg-wachtwoord\n")
+	cmd.Env = append(os.Environ(), "WIKIWERK_LANG=nl")
 	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "Password again:") || !strings.Contains(string(out), "created anna") {
+	if err != nil || !strings.Contains(string(out), "Wachtwoord nogmaals:") || !strings.Contains(string(out), "Account anna aangemaakt (rol: editor)") {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	s, err := accounts.Open(accounts.PathIn(data))
