@@ -2,6 +2,7 @@ package wiki
 
 import (
 	"iter"
+	pathpkg "path"
 	"strings"
 
 	iradix "github.com/hashicorp/go-immutable-radix/v2"
@@ -148,12 +149,24 @@ func (e *SnapshotEdit) DeletePage(n Name) {
 }
 
 // SetFile adds or updates a file that is not a page. A new file changes
-// NamesVersion (relative links to it are rendered differently); a new
-// version of one does not.
+// NamesVersion (relative links to it are rendered differently); so does a
+// new version of a raster image, which may cross the size at which pages
+// show it reduced (imageURL). A new version of any other file does not.
 func (e *SnapshotEdit) SetFile(path, blob string) {
-	if _, existed := e.files.Insert([]byte(path), blob); !existed {
+	old, existed := e.files.Insert([]byte(path), blob)
+	if !existed || (old != blob && isRasterImage(path)) {
 		e.namesChanged = true
 	}
+}
+
+// isRasterImage reports whether path names a PNG, JPEG, GIF or WebP file,
+// the images pages may show reduced.
+func isRasterImage(p string) bool {
+	switch strings.ToLower(pathpkg.Ext(p)) {
+	case ".png", ".jpg", ".jpeg", ".gif", ".webp":
+		return true
+	}
+	return false
 }
 
 // DeleteFile removes a file that is not a page.

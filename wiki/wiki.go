@@ -168,7 +168,7 @@ func (w *Wiki) render(ctx context.Context, name Name, blob string, content []byt
 	if ok {
 		return cached.(markdown.Document), key.names, nil
 	}
-	doc, err := w.md.RenderPage(ctx, content, resolver(snap), pathResolver(snap, key.folder))
+	doc, err := w.md.RenderPage(ctx, content, resolver(snap), pathResolver(ctx, w.store, snap, key.folder))
 	if err != nil {
 		return markdown.Document{}, 0, err
 	}
@@ -194,15 +194,16 @@ func (w *Wiki) PreviewPage(ctx context.Context, name Name, content []byte) (mark
 	if err != nil {
 		return markdown.Document{}, err
 	}
-	return w.md.RenderPage(ctx, normalizeNewlines(content), resolver(snap), pathResolver(snap, name.Folder()))
+	return w.md.RenderPage(ctx, normalizeNewlines(content), resolver(snap), pathResolver(ctx, w.store, snap, name.Folder()))
 }
 
 // pathResolver resolves the relative links and images of a page in folder
 // as a clone shows them (relative to the .md file's folder): "x.md" to the
 // page x, anything else to the file, served at /-/files/. A target missing
 // from the wiki is marked missing (a page's link leads to its editor); one
-// above the repository's root, or to a folder, is left as written.
-func pathResolver(snap *Snapshot, folder string) markdown.PathResolver {
+// above the repository's root, or to a folder, is left as written. A large
+// image is shown reduced (see imageURL).
+func pathResolver(ctx context.Context, store Store, snap *Snapshot, folder string) markdown.PathResolver {
 	return func(rel string) markdown.Link {
 		// path.Join from "/" cannot climb above the root (a ".." that
 		// would is dropped), so climbsAbove catches that first: a clone
@@ -222,17 +223,34 @@ func pathResolver(snap *Snapshot, folder string) markdown.PathResolver {
 			}
 			return markdown.Link{URL: EditURL(name)}
 		}
-		if _, ok := snap.File(p); ok {
-			return markdown.Link{URL: FileURL(p), Exists: true}
+		if blob, ok := snap.File(p); ok {
+			return markdown.Link{URL: imageURL(ctx, store, p, blob), Exists: true}
 		}
 		if n, err := ParseName(p); err == nil {
-			if _, ok := snap.File(string(n)); ok {
-				return markdown.Link{URL: FileURL(string(n)), Exists: true}
+			if blob, ok := snap.File(string(n)); ok {
+				return markdown.Link{URL: imageURL(ctx, store, string(n), blob), Exists: true}
 			}
 			p = string(n)
 		}
 		return markdown.Link{URL: FileURL(p)}
 	}
+}
+
+// reducedImageBytes is the size above which a raster image is shown on a
+// page reduced to the width a page has (?w=800, served by wiki/web). The
+// size is in the object's header, so deciding costs no decoding; an image
+// that is large in bytes but no wider than that is served as it is.
+const reducedImageBytes = 200 << 10
+
+// imageURL is FileURL(p), with the query of the reduced version for a
+// PNG, JPEG, GIF or WebP file larger than reducedImageBytes.
+func imageURL(ctx context.Context, store Store, p, blob string) string {
+	if isRasterImage(p) {
+		if n, err := store.BlobSize(ctx, blob); err == nil && n > reducedImageBytes {
+			return FileURL(p) + "?w=800"
+		}
+	}
+	return FileURL(p)
 }
 
 // climbsAbove reports whether rel, taken in folder, leaves the root.

@@ -3,7 +3,7 @@ package web
 import (
 	"bytes"
 	"image"
-	_ "image/gif" // decodes GIF for reduced images
+	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"slices"
@@ -87,6 +87,9 @@ func reduce(content []byte, width int) thumb {
 	if err != nil || cfg.Width <= width || cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > thumbMaxPixels {
 		return thumb{}
 	}
+	if format == "gif" && animated(content) {
+		return thumb{} // a reduced GIF would be its first frame only
+	}
 	src, _, err := image.Decode(bytes.NewReader(content))
 	if err != nil {
 		return thumb{}
@@ -105,4 +108,11 @@ func reduce(content []byte, width int) thumb {
 		return thumb{}
 	}
 	return thumb{content: b.Bytes(), ctype: "image/png"}
+}
+
+// animated reports whether a GIF has more than one frame (or cannot be
+// read whole, which is then not worth reducing either).
+func animated(content []byte) bool {
+	g, err := gif.DecodeAll(bytes.NewReader(content))
+	return err != nil || len(g.Image) > 1
 }
