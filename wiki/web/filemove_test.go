@@ -15,6 +15,12 @@ func TestRenameAndDeleteFileFromTheWeb(t *testing.T) {
 	if code, body, _ := tw.do("PUT", "/-/api/files/WMO-loket/Ontwerp/schets.txt", "text/plain", "schets"); code != http.StatusCreated {
 		t.Fatalf("upload: %d %s", code, body)
 	}
+	_, view := tw.get("/WMO-loket/Ontwerp")
+	for _, want := range []string{`href="/-/file-rename/WMO-loket/Ontwerp/schets.txt"`, `href="/-/file-delete/WMO-loket/Ontwerp/schets.txt"`} {
+		if !strings.Contains(view, want) {
+			t.Errorf("the page's list of files lacks %s", want)
+		}
+	}
 	_, hist := tw.get("/-/files-history/WMO-loket/Ontwerp/schets.txt")
 	for _, want := range []string{`href="/-/file-rename/WMO-loket/Ontwerp/schets.txt"`, `href="/-/file-delete/WMO-loket/Ontwerp/schets.txt"`} {
 		if !strings.Contains(hist, want) {
