@@ -88,6 +88,10 @@ func renderFencedCode(w util.BufWriter, source []byte, node ast.Node, entering b
 		return ast.WalkContinue, nil
 	}
 	n := node.(*ast.FencedCodeBlock)
+	if isMermaid(source, n) {
+		writeMermaid(w, source, n)
+		return ast.WalkContinue, nil
+	}
 	done, err := highlight(w, writerBudget(w), source, n)
 	if err != nil || done {
 		return ast.WalkContinue, err

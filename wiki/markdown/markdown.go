@@ -20,6 +20,8 @@
 //	![](Ontwerp/reis.png)        relative links and images: RenderPage resolves
 //	[tekst](../Beleid.md)        them through a PathResolver (images load lazily)
 //	```go                        highlighted code (chroma, CSS classes)
+//	```mermaid                   a diagram: its source in <pre class="mermaid-source">
+//	$E = mc^2$, $$ ... $$        formulas (TeX) in .math-inline / .math-display (math.go)
 //
 // Raw HTML in a page is dropped, not rendered.
 //
@@ -182,6 +184,7 @@ func New(opts ...Option) *Renderer {
 			extension.Linkify,
 			extension.TaskList,
 			footnotes{},
+			mathExtension{},
 			meta.New(),
 		),
 		goldmark.WithParserOptions(

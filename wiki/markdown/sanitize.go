@@ -80,6 +80,11 @@ func newPolicy() *bluemonday.Policy {
 	p.AllowAttrs("class").Matching(exactly("lntable")).OnElements("table")
 	p.AllowAttrs("class").Matching(exactly("lntd")).OnElements("td")
 
+	// Formulas and diagrams (math.go): their source as text, in elements
+	// that diagrams.js finds by class.
+	p.AllowAttrs("class").Matching(exactly(mathDisplayClass)).OnElements("div")
+	p.AllowAttrs("class").Matching(exactly(mermaidSourceClass)).OnElements("pre")
+
 	return p
 }
 

@@ -276,7 +276,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // setSecurityHeaders sets headers that keep page content from running
 // script or being framed, whatever the sanitiser misses.
 func setSecurityHeaders(h http.Header, https bool) {
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
