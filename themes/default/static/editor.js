@@ -1525,6 +1525,12 @@
     return t('leave');
   });
 
+  // visual.js switches between the text and a visual editor; the
+  // Markdown toolbar belongs to the text.
+  form.addEventListener('wikiwerk:mode', function () {
+    bar.hidden = form.dataset.mode === 'visual';
+  });
+
   window.wikiwerkEditor = {
     textarea: text,
     toolbar: bar,
