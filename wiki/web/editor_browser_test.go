@@ -41,8 +41,18 @@ func TestBrowserEditorToolbar(t *testing.T) {
 	nw := newNavWiki(t, navOptions{})
 	browserCtx := startChromium(t, 3*time.Minute)
 	b := newBrowserTab(t, browserCtx, "Anna")
-	b.open(nw.srv.URL + "/-/edit/Plannen/Werkplan")
-	b.waitFor(`window.wikiwerkEditor && document.querySelector('.ww-toolbar[role=toolbar]')`, "the toolbar")
+	// The page is started as a new user would: "New page" in the header,
+	// then folder and title in the form.
+	b.do(chromedp.Navigate(nw.srv.URL + "/-/lang/nl?back=/"))
+	b.waitFor(`!!document.querySelector('header.site a.new-page')`, "the home page")
+	b.do(chromedp.Click(chromedp.CSS("header.site a.new-page")))
+	b.waitFor(`!!document.getElementById('wwNewTitle')`, "the new-page form")
+	b.do(chromedp.SendKeys("#wwNewFolder", "Plannen"), chromedp.SendKeys("#wwNewTitle", "Werkplan"))
+	b.do(chromedp.Click(chromedp.CSS("form.new-page-form button[type=submit]")))
+	b.waitFor(`window.wikiwerkEditor && document.querySelector('.ww-toolbar[role=toolbar]') && document.querySelector('form.editor').dataset.editorReady === 'true'`, "the toolbar")
+	if got := evalJS[string](b, `location.pathname`); got != "/-/edit/Plannen/Werkplan" {
+		t.Fatalf("the new-page form led to %s", got)
+	}
 	if got := evalJS[string](b, `document.getElementById('wwText').value`); got != "" {
 		t.Fatalf("a new page starts with %q", got)
 	}
