@@ -284,7 +284,8 @@
       riskAfter: '. Wat u daar verandert, kan anders worden opgeslagen. U kunt beter in tekstmodus blijven.',
       stay: 'In tekstmodus blijven',
       go: 'Toch visueel bewerken',
-      html: 'HTML-code', footnotes: 'voetnoten', math: 'formules ($…$)', mermaid: 'diagrammen (mermaid)'
+      html: 'HTML-code', footnotes: 'voetnoten', math: 'formules ($…$)', mermaid: 'diagrammen (mermaid)',
+      more: 'Meer opmaakknoppen'
     },
     en: {
       group: 'Edit as',
@@ -296,7 +297,8 @@
       riskAfter: '. What you change there may be saved differently. You had better stay in text mode.',
       stay: 'Stay in text mode',
       go: 'Edit visually anyway',
-      html: 'HTML code', footnotes: 'footnotes', math: 'formulas ($…$)', mermaid: 'diagrams (mermaid)'
+      html: 'HTML code', footnotes: 'footnotes', math: 'formulas ($…$)', mermaid: 'diagrams (mermaid)',
+      more: 'More formatting buttons'
     }
   };
   var msg = MSG[(document.documentElement.lang || 'nl').slice(0, 2)] || MSG.nl;
@@ -387,6 +389,16 @@
       hooks: {addImageBlobHook: imageHook},
       events: {change: scheduleSync}
     });
+    // Toast UI's "more" button (shown when the toolbar does not fit) has
+    // an icon and no name; it comes and goes as the width changes.
+    var nameMore = function () {
+      var more = host.querySelectorAll('.toastui-editor-toolbar button.more');
+      for (var i = 0; i < more.length; i++) {
+        if (!more[i].getAttribute('aria-label')) more[i].setAttribute('aria-label', msg.more);
+      }
+    };
+    nameMore();
+    new MutationObserver(nameMore).observe(host, {childList: true, subtree: true});
   }
 
   // merged is what the textarea must hold for what the visual editor shows.
