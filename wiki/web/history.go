@@ -351,9 +351,11 @@ func writeFeed(w http.ResponseWriter, title, home, self string, revs []wiki.Revi
 			desc.WriteString(string(c.Kind) + ": " + c.Path + "\n")
 		}
 		feed.Items = append(feed.Items, &feeds.Item{
-			Title:       rev.Summary(),
-			Link:        &feeds.Link{Href: link(rev)},
-			Author:      &feeds.Author{Name: rev.Author.Name, Email: rev.Author.Email},
+			Title: rev.Summary(),
+			Link:  &feeds.Link{Href: link(rev)},
+			// Never the e-mail address: feeds are read by anyone who may
+			// read the wiki, and passed on further (issue 14, privacy).
+			Author:      &feeds.Author{Name: rev.Author.Name},
 			Description: desc.String(),
 			Id:          "urn:git:" + rev.ID,
 			Updated:     rev.Time,

@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -183,5 +185,29 @@ func TestAPIRecentFilters(t *testing.T) {
 	json.Unmarshal([]byte(body), &r)
 	if len(r.Changes) != 1 || r.Changes[0].Pages[0] != "Beleid/Visie" {
 		t.Fatalf("API author filter: %s", body)
+	}
+}
+
+// TestFeedsShowNoEmailAddresses: the Atom feeds name the author of each
+// change but never give an e-mail address, though the commit has one.
+func TestFeedsShowNoEmailAddresses(t *testing.T) {
+	tw := newTestWiki(t)
+	code, body, _ := tw.postForm("/-/edit/WMO-loket/Ontwerp", url.Values{
+		"content": {"Nieuwe tekst\n"}, "base": {tw.revision("WMO-loket/Ontwerp")}, "action": {"save"},
+		"author_name": {"Anna"}, "author_email": {"anna.devries@gemeente.example.nl"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", code, body)
+	}
+	if r, err := tw.repo.Revision(context.Background(), tw.head()); err != nil || r.Author.Email != "anna.devries@gemeente.example.nl" {
+		t.Fatalf("the commit does not carry the address, so the test would prove nothing: %+v %v", r, err)
+	}
+	for _, path := range []string{"/-/recent.atom", "/-/history.atom/WMO-loket/Ontwerp"} {
+		_, body, _ := tw.do("GET", path, "", "")
+		if strings.Contains(body, "anna.devries") || strings.Contains(body, "<email>") {
+			t.Errorf("%s gives an e-mail address:\n%s", path, body)
+		}
+		if f := tw.feed(path); len(f.Entries) == 0 || f.Entries[0].Author.Name != "Anna" {
+			t.Errorf("%s does not name the author: %+v", path, f.Entries)
+		}
 	}
 }
