@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"os"
 	"strings"
@@ -260,5 +261,43 @@ Het loket controleert de aanvraag op **volledigheid** en *termijnen*.
 	// Plain text is left to the browser.
 	if paste("", "gewoon tekst") {
 		t.Error("a plain-text paste was taken over")
+	}
+}
+
+// TestBrowserPastedHTMLImageBecomesUpload: an image inside pasted HTML
+// (as a data: URL, which is how Word and web pages put a picture on the
+// clipboard) opens the upload dialog; once described and uploaded, the
+// text holds the converted HTML and a link to the stored file.
+func TestBrowserPastedHTMLImageBecomesUpload(t *testing.T) {
+	tw := newTestWiki(t)
+	browserCtx := startChromium(t, 2*time.Minute)
+	b := newBrowserTab(t, browserCtx, "Anna")
+	b.open(tw.srv.URL + "/-/edit/WMO-loket/Ontwerp")
+	b.waitFor(`!!window.TurndownService && !!window.wikiwerkEditor`, "turndown and the editor")
+	b.set("wwText", "")
+	png := base64.StdEncoding.EncodeToString(testPNG(t))
+	html := `<html><body><!--StartFragment--><p class=MsoNormal>Zie het <b>schema</b>:</p><p><img width=40 height=30 src="data:image/png;base64,` + png + `"></p><!--EndFragment--></body></html>`
+	evalJS[bool](b, fmt.Sprintf(`(() => {
+		const a = document.getElementById('wwText');
+		a.focus();
+		const dt = new DataTransfer();
+		dt.setData('text/html', %s);
+		dt.setData('text/plain', 'Zie het schema:');
+		a.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}));
+		return true;
+	})()`, jsString(html)))
+	b.waitFor(`!!document.querySelector('dialog.ww-upload-dialog[open] input.ww-alt')`, "the upload dialog for the pasted picture")
+	b.do(chromedp.SendKeys(`dialog.ww-upload-dialog[open] input.ww-alt`, "Schema van de aanvraag"))
+	b.do(chromedp.Click(chromedp.CSS(`dialog.ww-upload-dialog[open] button[type=submit]`)))
+	b.waitFor(`!document.querySelector('dialog[open]') && document.getElementById('wwText').value.includes('![Schema van de aanvraag]')`, "the pasted picture's upload and link")
+	text := evalJS[string](b, `document.getElementById('wwText').value`)
+	if !strings.Contains(text, "Zie het **schema**:") || !strings.Contains(text, "![Schema van de aanvraag](Ontwerp/plaatje-") || strings.Contains(text, "data:") {
+		t.Fatalf("after pasting HTML with a picture the text is %q", text)
+	}
+	// The file is stored in the page's folder.
+	i := strings.Index(text, "(Ontwerp/")
+	name := text[i+len("(Ontwerp/") : i+strings.IndexByte(text[i:], ')')]
+	if code, body := tw.get("/-/files/WMO-loket/Ontwerp/" + name); code != 200 || body != string(testPNG(t)) {
+		t.Errorf("the uploaded picture %s: %d (%d bytes)", name, code, len(body))
 	}
 }
