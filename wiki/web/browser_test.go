@@ -176,6 +176,19 @@ func newBrowserTab(t *testing.T, browser context.Context, name string) *browserT
 		t.Fatalf("open %s's browser: %v", name, err)
 	}
 	b := &browserTab{t: t, ctx: ctx, name: name}
+	// The editor asks before leaving unsaved text; the person in these
+	// tests answers "leave" (the text is kept as a draft).
+	err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*page.EventJavascriptDialogOpening); ok && e.Type == page.DialogTypeBeforeunload {
+			go chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+				_, err := cdp.Call(ctx, t, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+				return err
+			}))
+		}
+	})
+	if err != nil {
+		t.Fatalf("listen to %s's browser: %v", name, err)
+	}
 	// The editor's heartbeat is every 15 s; the test cannot wait that
 	// long. This runs before the page's scripts and shortens it.
 	const shortHeartbeat = `new MutationObserver(function (_, obs) {

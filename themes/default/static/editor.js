@@ -1517,8 +1517,10 @@
     if (saving || (text.value === opened && new URLSearchParams(new FormData(form)).toString() === openedForm)) {
       return;
     }
-    if (text.value !== opened && storeDraft(false)) {
-      return;
+    // The text is kept as a draft as well, so that a crash or a closed
+    // tab loses nothing; the question is for someone who meant to save.
+    if (text.value !== opened) {
+      storeDraft(false);
     }
     ev.preventDefault();
     ev.returnValue = t('leave');
