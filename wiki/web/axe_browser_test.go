@@ -39,12 +39,16 @@ func runAxe(t *testing.T, b *browserTab) []axeViolation {
 	return out
 }
 
-// TestEditorHasNoAxeViolations runs axe-core on the editor in text and
-// visual mode, its upload dialog, the new-page form and a page view, in
-// Dutch and English.
-func TestEditorHasNoAxeViolations(t *testing.T) {
+// TestEditorAndFilePagesHaveNoAxeViolations runs axe-core on the editor in text and
+// visual mode, its upload dialog, the new-page form, a page view, and the
+// pages for a file's history, renaming and deleting it and deleting a page
+// with files, in Dutch and English.
+func TestEditorAndFilePagesHaveNoAxeViolations(t *testing.T) {
 	browserCtx := startChromium(t, 3*time.Minute)
 	tw := newTestWiki(t)
+	if code, body, _ := tw.do("PUT", "/-/api/files/WMO-loket/Ontwerp/schets.txt", "text/plain", "schets"); code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
 	for _, lang := range []string{"nl", "en"} {
 		t.Run(lang, func(t *testing.T) {
 			b := newBrowserTab(t, browserCtx, "Anna")
@@ -74,6 +78,12 @@ func TestEditorHasNoAxeViolations(t *testing.T) {
 			b.do(chromedp.Navigate(tw.srv.URL + "/WMO-loket/Ontwerp"))
 			b.waitFor(`!!document.querySelector('main h1') && !!document.getElementById('attachments')`, "the page")
 			check("page view")
+
+			for _, path := range []string{"/-/files-history/WMO-loket/Ontwerp/schets.txt", "/-/file-rename/WMO-loket/Ontwerp/schets.txt", "/-/file-delete/WMO-loket/Ontwerp/schets.txt", "/-/delete/WMO-loket/Ontwerp"} {
+				b.do(chromedp.Navigate(tw.srv.URL + path))
+				b.waitFor(`!!document.querySelector('main h1')`, path)
+				check(path)
+			}
 		})
 	}
 }
