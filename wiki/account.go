@@ -61,6 +61,12 @@ type User struct {
 	Disabled bool
 	// Created is when the account was made.
 	Created time.Time
+	// Lang is the language the person reads the wiki and its mail in
+	// ("nl" or "en"); "" means the wiki's default.
+	Lang string
+	// TwoFactor is true when the account has a second factor (TOTP)
+	// enrolled: signing in with a password then also asks for a code.
+	TwoFactor bool
 }
 
 // Author is the user as a commit author.

@@ -1,6 +1,6 @@
 // Command wikiwerk runs the wiki.
 //
-//	wikiwerk [serve] [-addr A] [-data DIR] [-repo PATH] [-theme DIR] [-anonymous-edits] [-lang nl|en] [-max-file-mb N] [-file-types png,pdf]
+//	wikiwerk [serve] [-addr A] [-data DIR] [-repo PATH] [-theme DIR] [-anonymous-edits] [-lang nl|en] [-max-file-mb N] [-file-types png,pdf] [-smtp-addr H:P -mail-from A -base-url URL]
 //	         [-read anyone|signed-in] [-protect FOLDERS] [-trust-proxy] [-oidc-... ]
 //	wikiwerk version
 //
@@ -27,6 +27,7 @@ import (
 
 	"github.com/wikiwerk/wikiwerk/content"
 	"github.com/wikiwerk/wikiwerk/internal/fsutil"
+	"github.com/wikiwerk/wikiwerk/mail"
 	"github.com/wikiwerk/wikiwerk/storage"
 	"github.com/wikiwerk/wikiwerk/themes"
 	"github.com/wikiwerk/wikiwerk/wiki"
@@ -127,6 +128,9 @@ type Main struct {
 	Lang string
 	// authFlags: who may read, protected folders, proxy, single sign-on.
 	authFlags
+	// Mail holds the SMTP flags and -base-url; mail is off without
+	// -smtp-addr.
+	Mail mail.Settings
 
 	// site is the web server, once made; git asks it who may do what.
 	site *web.Server
@@ -172,6 +176,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	m.Lang = "nl"
 	fs.Var(langValue{&m.Lang}, "lang", "default language of pages (for search): nl or en; a page's front matter lang: overrides it")
 	m.authFlags.register(fs)
+	m.Mail.Register(fs)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		key := "WIKIWERK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -350,6 +355,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	mailQueue, err := m.openMail(ctx)
+	if err != nil {
+		return err
+	}
+	var mailer web.Mailer
+	if mailQueue != nil {
+		defer mailQueue.Close()
+		mailer = mailQueue
+	}
 	git := m.gitHandler(repo)
 	srv, err := web.New(web.Config{
 		Wiki:        wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20, FileTypes: m.FileTypes}),
@@ -366,6 +380,8 @@ func (m *Main) Run(ctx context.Context) error {
 		CloneURL:    cloneURL(ln.Addr()),
 		Search:      ix,
 		Links:       graph,
+		Mail:        mailer,
+		BaseURL:     m.Mail.BaseURL,
 	})
 	if err != nil {
 		return err

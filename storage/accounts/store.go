@@ -41,7 +41,19 @@ var (
 	bucketSessions = []byte("sessions") // sha256(session id) -> sessionRecord
 	bucketTokens   = []byte("tokens")   // sha256(secret) -> tokenRecord
 	bucketAudit    = []byte("audit")    // big-endian sequence -> wiki.AuditEvent
-	allBuckets     = [][]byte{bucketMeta, bucketUsers, bucketExternal, bucketSessions, bucketTokens, bucketAudit}
+	// bucketLinks holds one-time links (invitations, password resets):
+	// sha256(secret) -> linkRecord (links.go).
+	bucketLinks = []byte("links")
+	// bucketSecondFactor holds second factors: login name -> TOTP secret,
+	// last used time step and recovery code hashes (twofactor.go).
+	bucketSecondFactor = []byte("2fa")
+	// bucketFollows holds what people follow: login name NUL target ->
+	// followRecord, and bucketSeen the revision of a page a person last
+	// saw: login name NUL page -> revision (follows.go).
+	bucketFollows = []byte("follows")
+	bucketSeen    = []byte("seen")
+	allBuckets    = [][]byte{bucketMeta, bucketUsers, bucketExternal, bucketSessions, bucketTokens, bucketAudit,
+		bucketLinks, bucketSecondFactor, bucketFollows, bucketSeen}
 
 	keySchema = []byte("schema")
 )
@@ -162,6 +174,8 @@ type userRecord struct {
 	// Password is the PHC-encoded argon2id hash; "" for accounts that
 	// sign in only through single sign-on.
 	Password string `json:"password,omitempty"`
+	// Lang is the person's language, "" for the wiki's default.
+	Lang string `json:"lang,omitempty"`
 }
 
 func (r *userRecord) user(name string) *wiki.User {
@@ -173,6 +187,7 @@ func (r *userRecord) user(name string) *wiki.User {
 		Groups:      append([]string(nil), r.Groups...),
 		Disabled:    r.Disabled,
 		Created:     r.Created,
+		Lang:        r.Lang,
 	}
 }
 

@@ -13,6 +13,14 @@ import (
 // a token takes effect at once, and the audit log.
 type AccountStore interface {
 	wiki.Accounts
+	// UserManager: accounts managed on the web, one-time links, the
+	// user's own settings and sessions (users_store.go).
+	UserManager
+	// SecondFactorStore: TOTP and recovery codes (twofactor_store.go).
+	SecondFactorStore
+	// FollowStore: what people follow and what they last saw
+	// (follow_store.go).
+	FollowStore
 
 	// Count returns the number of accounts (0 on a fresh install).
 	Count(ctx context.Context) (int, error)

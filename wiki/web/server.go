@@ -75,6 +75,13 @@ type Config struct {
 	// and orphaned pages, tags, and titles in the tree of all pages; nil
 	// switches those lists off.
 	Links LinkGraph
+	// Mail, when set, sends the wiki's mail (invitations, resets); nil
+	// means mail is not set up, and links are shown to pass on instead.
+	Mail Mailer
+	// BaseURL is the wiki's public address (the -base-url flag), for
+	// links that leave the browser (mail, invitations); "" builds them
+	// from the request.
+	BaseURL string
 }
 
 // Server is the wiki's HTTP handler.
@@ -97,6 +104,8 @@ type Server struct {
 	presence    *presence
 	search      Searcher
 	links       LinkGraph
+	mail        Mailer
+	baseURL     string
 
 	policy     wiki.Policy
 	accounts   AccountStore
@@ -169,6 +178,8 @@ func New(cfg Config) (*Server, error) {
 		presence:    newPresence(nil),
 		search:      cfg.Search,
 		links:       cfg.Links,
+		mail:        cfg.Mail,
+		baseURL:     strings.TrimSuffix(cfg.BaseURL, "/"),
 
 		policy:     cfg.Policy,
 		accounts:   cfg.Accounts,
