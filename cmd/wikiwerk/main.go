@@ -131,6 +131,8 @@ type Main struct {
 	// Mail holds the SMTP flags and -base-url; mail is off without
 	// -smtp-addr.
 	Mail mail.Settings
+	// SecurityContacts are named by /.well-known/security.txt.
+	SecurityContacts []string
 
 	// site is the web server, once made; git asks it who may do what.
 	site *web.Server
@@ -177,6 +179,10 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.Var(langValue{&m.Lang}, "lang", "default language of pages (for search): nl or en; a page's front matter lang: overrides it")
 	m.authFlags.register(fs)
 	m.Mail.Register(fs)
+	fs.Func("security-contact", "who to tell about a security problem, for /.well-known/security.txt: an e-mail address or a mailto:, https: or tel: URI (several comma-separated)", func(v string) (err error) {
+		m.SecurityContacts, err = web.ParseSecurityContact(v)
+		return err
+	})
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		key := "WIKIWERK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -382,6 +388,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Links:       graph,
 		Mail:        mailer,
 		BaseURL:     m.Mail.BaseURL,
+
+		SecurityContacts: m.SecurityContacts,
 	})
 	if err != nil {
 		return err

@@ -78,6 +78,10 @@ type Config struct {
 	// Mail, when set, sends the wiki's mail (invitations, resets); nil
 	// means mail is not set up, and links are shown to pass on instead.
 	Mail Mailer
+	// SecurityContacts are the URIs (mailto:, https:, tel:) that
+	// /.well-known/security.txt names (-security-contact; see
+	// ParseSecurityContact); none answers 404 there.
+	SecurityContacts []string
 	// BaseURL is the wiki's public address (the -base-url flag), for
 	// links that leave the browser (mail, invitations); "" builds them
 	// from the request.
@@ -106,6 +110,10 @@ type Server struct {
 	links       LinkGraph
 	mail        Mailer
 	baseURL     string
+	// securityContacts are Config.SecurityContacts.
+	securityContacts []string
+	// now is Config.Now, never nil.
+	now func() time.Time
 
 	policy     wiki.Policy
 	accounts   AccountStore
@@ -138,6 +146,9 @@ func New(cfg Config) (*Server, error) {
 		if cfg.AnonymousEdits {
 			cfg.Policy.Edit = wiki.Anyone
 		}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
@@ -180,6 +191,9 @@ func New(cfg Config) (*Server, error) {
 		links:       cfg.Links,
 		mail:        cfg.Mail,
 		baseURL:     strings.TrimSuffix(cfg.BaseURL, "/"),
+		now:         cfg.Now,
+
+		securityContacts: cfg.SecurityContacts,
 
 		policy:     cfg.Policy,
 		accounts:   cfg.Accounts,
@@ -206,6 +220,7 @@ func New(cfg Config) (*Server, error) {
 	// ".../links".
 	s.registerNavAPIRoutes(api)
 	s.registerAPIRoutes(api)
+	s.registerWellKnownRoutes(r)
 	s.registerNavRoutes(r)
 	s.registerAccountRoutes(r)
 	s.registerActionRoutes(r)
