@@ -59,12 +59,12 @@ func (w *Wiki) RenameFile(ctx context.Context, req RenameFileRequest) (string, e
 	}
 	msg := strings.TrimSpace(req.Message)
 	if msg == "" {
-		msg = fmt.Sprintf("Rename %s to %s", from, path.Base(to))
+		msg = w.say("rename", from, path.Base(to))
 		if path.Dir(from) != path.Dir(to) {
-			msg = fmt.Sprintf("Move %s to %s", from, to)
+			msg = w.say("move", from, to)
 		}
 	}
-	res, err := w.store.Commit(ctx, Commit{Author: withDefaultName(req.Author), Message: msg, Changes: []Change{
+	res, err := w.store.Commit(ctx, Commit{Author: w.withDefaultName(req.Author), Message: msg, Changes: []Change{
 		{File: from, Delete: true, Base: req.Base},
 		{File: to, Blob: blob},
 	}})

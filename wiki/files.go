@@ -214,9 +214,9 @@ func (w *Wiki) PutFiles(ctx context.Context, req PutFilesRequest) ([]PutFileResu
 		for i, r := range out {
 			names[i] = path.Base(r.Path)
 		}
-		msg = fmt.Sprintf("Attach %s to %s", strings.Join(names, ", "), pages[0])
+		msg = w.say("attach", strings.Join(names, ", "), pages[0])
 	}
-	res, err := w.store.Commit(ctx, Commit{Author: withDefaultName(req.Author), Message: msg, Changes: changes})
+	res, err := w.store.Commit(ctx, Commit{Author: w.withDefaultName(req.Author), Message: msg, Changes: changes})
 	if errors.Is(err, ErrStale) {
 		return nil, fmt.Errorf("%w: %w", ErrConflict, err)
 	}
@@ -270,9 +270,9 @@ func (w *Wiki) DeleteFile(ctx context.Context, req DeleteFileRequest) (string, e
 	}
 	msg := strings.TrimSpace(req.Message)
 	if msg == "" {
-		msg = "Delete " + p
+		msg = w.say("delete", p)
 	}
-	res, err := w.store.Commit(ctx, Commit{Author: withDefaultName(req.Author), Message: msg,
+	res, err := w.store.Commit(ctx, Commit{Author: w.withDefaultName(req.Author), Message: msg,
 		Changes: []Change{{File: p, Delete: true, Base: req.Base}}})
 	if errors.Is(err, ErrStale) {
 		return "", fmt.Errorf("%w: %w", ErrConflict, err)

@@ -1,31 +1,10 @@
 package wiki
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/wikiwerk/wikiwerk/wiki/diff"
 )
-
-// defaultMessage describes a save that came without an edit summary, naming
-// the sections it touched, e.g. "Update WMO-loket/Ontwerp: section
-// Aanvraag". Section names make history readable at a glance.
-func defaultMessage(name Name, created bool, old, new []byte) string {
-	if created {
-		return "Create " + string(name)
-	}
-	msg := "Update " + string(name)
-	sections := changedSections(string(old), string(new))
-	switch {
-	case len(sections) == 1:
-		msg += ": section " + sections[0]
-	case len(sections) > 1 && len(sections) <= 3:
-		msg += ": sections " + strings.Join(sections, ", ")
-	case len(sections) > 3:
-		msg += fmt.Sprintf(": sections %s and %d more", strings.Join(sections[:2], ", "), len(sections)-2)
-	}
-	return msg
-}
 
 // changedSections returns the titles of the Markdown sections (ATX
 // headings) of new that contain changed lines, in order, once each.

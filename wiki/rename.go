@@ -98,12 +98,12 @@ func (w *Wiki) Rename(ctx context.Context, rn Rename) (RenameResult, error) {
 	}
 	msg := strings.TrimSpace(rn.Message)
 	if msg == "" {
-		msg = fmt.Sprintf("Rename %s to %s", rn.From, rn.To)
+		msg = w.say("rename", rn.From, rn.To)
 		if n := len(res.Updated); n > 0 {
-			msg += fmt.Sprintf(" and update links in %d page(s)", n)
+			msg = w.say("rename-links", rn.From, rn.To, n)
 		}
 	}
-	cres, err := w.store.Commit(ctx, Commit{Author: withDefaultName(rn.Author), Message: msg, Changes: changes})
+	cres, err := w.store.Commit(ctx, Commit{Author: w.withDefaultName(rn.Author), Message: msg, Changes: changes})
 	if errors.Is(err, ErrStale) {
 		return RenameResult{}, w.conflict(ctx, rn.From, rn.Base, "")
 	}
@@ -225,9 +225,9 @@ func (w *Wiki) Revert(ctx context.Context, req RevertRequest) (SaveResult, error
 		return SaveResult{}, err
 	}
 	if strings.TrimSpace(message) == "" {
-		message = fmt.Sprintf("Revert %s to %s", name, shortID(old.Revision.ID))
+		message = w.say("revert", name, w.versionName(old.Revision))
 		if base == "" {
-			message = fmt.Sprintf("Restore %s from %s", name, shortID(old.Revision.ID))
+			message = w.say("restore", name, w.versionName(old.Revision))
 		}
 	}
 	changes := []Change{{Name: name, Blob: old.Blob, Base: base}}
@@ -239,7 +239,7 @@ func (w *Wiki) Revert(ctx context.Context, req RevertRequest) (SaveResult, error
 		}
 		changes = append(changes, files...)
 	}
-	res, err := w.store.Commit(ctx, Commit{Author: withDefaultName(author), Message: message, Changes: changes})
+	res, err := w.store.Commit(ctx, Commit{Author: w.withDefaultName(author), Message: message, Changes: changes})
 	if errors.Is(err, ErrStale) {
 		return SaveResult{}, w.conflict(ctx, name, base, string(old.Content))
 	}
@@ -271,13 +271,6 @@ func (w *Wiki) DeletedPage(ctx context.Context, name Name) (*Deletion, error) {
 		return nil, fmt.Errorf("%s exists: %w", name, ErrInvalidInput)
 	}
 	return &Deletion{Deleted: hist[0].Revision, LastVersion: hist[1].Revision}, nil
-}
-
-func withDefaultName(a Author) Author {
-	if strings.TrimSpace(a.Name) == "" {
-		a.Name = AnonymousName
-	}
-	return a
 }
 
 func shortID(id string) string {

@@ -11,6 +11,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/golang/groupcache/lru"
@@ -22,7 +23,8 @@ import (
 // FrontPage is the page that "/" leads to.
 const FrontPage Name = "Home"
 
-// AnonymousName is recorded as the author of edits that give no name.
+// AnonymousName is recorded as the author of edits that give no name in
+// an English wiki; a Dutch one records "Anoniem".
 const AnonymousName = "Anonymous"
 
 // Options configures a Wiki. The zero value gives sensible defaults.
@@ -42,6 +44,12 @@ type Options struct {
 	// FileTypes, when set, are the only attachment extensions accepted
 	// (e.g. "png", ".pdf"; case does not matter); empty allows any.
 	FileTypes []string
+	// Lang is the wiki's language, "nl" or "en" (the -lang flag): the
+	// language of what the wiki writes into git itself, automatic commit
+	// messages and the name of anonymous authors. "" means English.
+	Lang string
+	// Location is the time zone of times in those messages; nil means UTC.
+	Location *time.Location
 }
 
 // Wiki is the service behind every interface of wikiwerk: it validates
@@ -59,6 +67,9 @@ type Wiki struct {
 	// (lower case, with the dot), nil for any.
 	maxFile   int64
 	fileTypes map[string]bool
+	// lang and location are Options.Lang and Options.Location (never nil).
+	lang     string
+	location *time.Location
 
 	cacheMu sync.Mutex
 	cache   *lru.Cache // renderKey -> markdown.Document
@@ -77,7 +88,12 @@ func New(store Store, opt Options) *Wiki {
 	if opt.MaxFileBytes <= 0 {
 		opt.MaxFileBytes = 20 << 20
 	}
+	if opt.Location == nil {
+		opt.Location = time.UTC
+	}
 	return &Wiki{
+		lang:      opt.Lang,
+		location:  opt.Location,
 		maxFile:   opt.MaxFileBytes,
 		fileTypes: fileTypeSet(opt.FileTypes),
 		store:     store,
@@ -380,10 +396,10 @@ func (w *Wiki) Save(ctx context.Context, s Save) (SaveResult, error) {
 		}
 		baseText = bp.Content
 	}
-	author := withDefaultName(s.Author)
+	author := w.withDefaultName(s.Author)
 	msg := strings.TrimSpace(s.Message)
 	if msg == "" {
-		msg = defaultMessage(s.Name, s.Base == "", baseText, content)
+		msg = w.defaultMessage(s.Name, s.Base == "", baseText, content)
 	}
 	var mergedOnto string
 	change := Change{Name: s.Name, Content: content, Base: s.Base,
@@ -473,9 +489,9 @@ func (w *Wiki) Delete(ctx context.Context, req DeleteRequest) (string, error) {
 	if err := w.checkWrite(req.Actor, author, message, name); err != nil {
 		return "", err
 	}
-	author = withDefaultName(author)
+	author = w.withDefaultName(author)
 	if strings.TrimSpace(message) == "" {
-		message = "Delete " + string(name)
+		message = w.say("delete", name)
 	}
 	if base == "" {
 		return "", fmt.Errorf("%w: deleting needs the base revision", ErrInvalidInput)

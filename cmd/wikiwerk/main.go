@@ -126,6 +126,8 @@ type Main struct {
 	// Lang is the default language of page content and of the wiki: nl
 	// or en. A page's front matter (lang:) overrides it for that page.
 	Lang string
+	// Location is the wiki's time zone (-timezone).
+	Location *time.Location
 	// authFlags: who may read, protected folders, proxy, single sign-on.
 	authFlags
 	// Mail holds the SMTP flags and -base-url; mail is off without
@@ -177,6 +179,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	})
 	m.Lang = "nl"
 	fs.Var(langValue{&m.Lang}, "lang", "default language of pages (for search): nl or en; a page's front matter lang: overrides it")
+	m.Location, _ = time.LoadLocation("Europe/Amsterdam")
+	fs.Var(timezoneValue{&m.Location}, "timezone", "the wiki's time zone, for times in commit messages and pages (IANA name)")
 	m.authFlags.register(fs)
 	m.Mail.Register(fs)
 	fs.Func("security-contact", "who to tell about a security problem, for /.well-known/security.txt: an e-mail address or a mailto:, https: or tel: URI (several comma-separated)", func(v string) (err error) {
@@ -372,7 +376,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	git := m.gitHandler(repo)
 	srv, err := web.New(web.Config{
-		Wiki:        wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20, FileTypes: m.FileTypes}),
+		Wiki: wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20, FileTypes: m.FileTypes,
+			Lang: m.Lang, Location: m.Location}),
 		Theme:       theme,
 		Policy:      m.policy,
 		Accounts:    store,

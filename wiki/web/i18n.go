@@ -105,7 +105,7 @@ var messages = map[string][2]string{
 	"message-help":      {"Bijvoorbeeld: \"Termijnen aangevuld\". Verschijnt in de geschiedenis.", "For example: \"Added deadlines\". Shown in the history."},
 	"author":            {"Je naam", "Your name"},
 	"email":             {"Je e-mailadres (niet verplicht)", "Your e-mail address (optional)"},
-	"author-help":       {"Wordt bij je wijziging vastgelegd. Leeg laten: \"Anonymous\".", "Recorded with your change. Leave empty for \"Anonymous\"."},
+	"author-help":       {"Wordt bij je wijziging vastgelegd. Leeg laten om anoniem te blijven.", "Recorded with your change. Leave it empty to stay anonymous."},
 	"save":              {"Opslaan", "Save"},
 	"preview":           {"Voorbeeld", "Preview"},
 	"cancel":            {"Annuleren", "Cancel"},
