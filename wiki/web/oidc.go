@@ -46,6 +46,12 @@ type OIDCConfig struct {
 	// HTTPClient talks to the provider; default a client with a 10 s
 	// timeout.
 	HTTPClient *http.Client
+	// RequireMFA refuses a sign-in whose ID token does not say, in its
+	// amr claim, that the provider used a second factor (oidc_mfa.go).
+	RequireMFA bool
+	// ACR, when set, is asked for (acr_values) and required: the ID
+	// token's acr claim must equal it.
+	ACR string
 }
 
 // oidcCookie keeps state, nonce and PKCE verifier between the redirect to
@@ -138,7 +144,7 @@ func (s *Server) handleOIDCStart(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: v, Path: "/-/oidc/", MaxAge: int(oidcCookieAge / time.Second),
 		HttpOnly: true, Secure: s.isHTTPS(r), SameSite: http.SameSiteLaxMode})
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, oauth.AuthCodeURL(st.State, oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier)), http.StatusFound)
+	http.Redirect(w, r, oauth.AuthCodeURL(st.State, s.oidc.authOptions(st)...), http.StatusFound)
 	return nil
 }
 
@@ -210,8 +216,11 @@ func (s *Server) oidcSignIn(w http.ResponseWriter, r *http.Request) (*wiki.User,
 	if err := idt.Claims(&claims); err != nil {
 		return nil, "", fmt.Errorf("read the ID token's claims: %w", err)
 	}
+	if err := s.oidc.checkMFA(claims); err != nil {
+		return nil, "", err
+	}
 	mapped, preferred := s.oidc.mapClaims(claims)
-	u, err := s.accounts.UpsertExternal(r.Context(), idt.Issuer, idt.Subject, preferred, mapped)
+	u, err := s.accounts.UpsertExternal(wiki.WithOrigin(r.Context(), s.clientIP(r)), idt.Issuer, idt.Subject, preferred, mapped)
 	if errors.Is(err, wiki.ErrUnauthenticated) {
 		return nil, "", &deniedError{status: http.StatusForbidden, key: "oidc-disabled"}
 	}
