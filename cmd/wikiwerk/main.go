@@ -128,6 +128,8 @@ type Main struct {
 	Lang string
 	// authFlags: who may read, protected folders, proxy, single sign-on.
 	authFlags
+	// securityFlags: two-step sign-in and the audit log's JSON lines.
+	securityFlags
 	// Mail holds the SMTP flags and -base-url; mail is off without
 	// -smtp-addr.
 	Mail mail.Settings
@@ -176,6 +178,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	m.Lang = "nl"
 	fs.Var(langValue{&m.Lang}, "lang", "default language of pages (for search): nl or en; a page's front matter lang: overrides it")
 	m.authFlags.register(fs)
+	m.securityFlags.register(fs)
 	m.Mail.Register(fs)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -195,7 +198,10 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	return m.authFlags.check(m.AnonymousEdits)
+	if err := m.authFlags.check(m.AnonymousEdits); err != nil {
+		return err
+	}
+	return m.securityFlags.check(m.OIDCIssuer)
 }
 
 // openRepo opens the content repository, creating and seeding it on the
@@ -349,6 +355,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer store.Close()
+	closeAudit, err := m.startAudit(ctx, store)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
 	// wikiwerk user reaches the open store through DATA/wikiwerk.sock.
 	defer m.startControl(store)()
 	key, err := m.loadKey()
@@ -372,7 +383,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Accounts:    store,
 		Key:         key,
 		TrustProxy:  m.TrustProxy,
-		OIDC:        m.oidcConfig(),
+		OIDC:        m.withMFA(m.oidcConfig()),
 		Logger:      m.log,
 		Git:         git,
 		GitPrefix:   strings.TrimSuffix(gitPrefix, "/"),
@@ -382,6 +393,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Links:       graph,
 		Mail:        mailer,
 		BaseURL:     m.Mail.BaseURL,
+
+		RequireTwoFactor: m.Require2FA,
 	})
 	if err != nil {
 		return err
