@@ -430,12 +430,11 @@ func TestAuditEventsCarryAllFields(t *testing.T) {
 	b.get("/-/login")
 	b.post("/-/login", url.Values{"name": {"anna"}, "password": {"fout wachtwoord hier"}})
 	anna := aw.signedIn("anna")
-	secret, codes := enrolOnWeb(t, anna)
+	_, codes := enrolOnWeb(t, anna)
 	b = passwordStep(t, aw, "anna")
 	b.post("/-/login/2fa", url.Values{"code": {"000000"}})
 	b.post("/-/login/2fa", url.Values{"code": {codes[0]}})
 	anna.post("/-/logout", url.Values{})
-	_ = secret
 	// Tokens (b is anna now, signed in with a recovery code).
 	b.post("/-/account/tokens", url.Values{"label": {"git"}})
 	tokens, _ := aw.accounts.Tokens(ctx, "anna")
