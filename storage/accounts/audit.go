@@ -118,6 +118,7 @@ func (s *Store) AuditLog(ctx context.Context, limit int) ([]wiki.AuditEvent, err
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("damaged audit event %d: %w", binary.BigEndian.Uint64(k), err)
 			}
+			completeAudit(&e) // events recorded before every field was
 			events = append(events, e)
 		}
 		return nil

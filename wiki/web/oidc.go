@@ -158,8 +158,14 @@ func (s *Server) handleOIDCCallback(w http.ResponseWriter, r *http.Request) erro
 	w.Header().Set("Cache-Control", "no-store")
 	u, next, err := s.oidcSignIn(w, r)
 	if err != nil {
-		s.audit(r, wiki.AuditEvent{Kind: "signin-failed", Detail: "single sign-on: " + err.Error()})
+		e := wiki.AuditEvent{Kind: "signin-failed", Detail: "single sign-on: " + err.Error()}
 		var de *deniedError
+		if errors.As(err, &de) && de.status == http.StatusForbidden {
+			// Signed in at the provider, but not allowed in (no MFA,
+			// a disabled account).
+			e.Result = wiki.AuditDenied
+		}
+		s.audit(r, e)
 		if !errors.As(err, &de) {
 			s.log.Warn("single sign-on failed", "err", err)
 			err = &deniedError{status: http.StatusUnauthorized, key: "oidc-failed"}
