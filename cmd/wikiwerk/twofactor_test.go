@@ -12,7 +12,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pquerna/otp/totp"
+
+	"github.com/wikiwerk/wikiwerk/wiki"
 	"github.com/wikiwerk/wikiwerk/wiki/web"
 )
 
@@ -163,5 +167,87 @@ func TestAuditLogFile(t *testing.T) {
 	}
 	if strings.Join(settings, "; ") != `read: "anyone" -> "signed-in"; require-2fa: "none" -> "admins"` {
 		t.Fatalf("settings recorded at the second start: %v", settings)
+	}
+}
+
+// TestUserTwoFactorReset: wikiwerk user 2fa-reset switches a second
+// factor off, with the server stopped (the file) and running (the
+// socket); the running server sees it at once.
+func TestUserTwoFactorReset(t *testing.T) {
+	inEnglish(t)
+	ctx := context.Background()
+	data := t.TempDir()
+	mustRun(t, "carla heeft een lang wachtwoord\n", "user", "add", "-data", data, "-role", "admin", "carla")
+	enrolCarla := func(s interface {
+		StartTOTP(context.Context, string) (string, error)
+	}) string {
+		secret, err := s.StartTOTP(ctx, "carla")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret
+	}
+	store := openAccounts(t, data)
+	secret := enrolCarla(store)
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.ConfirmTOTP(ctx, cliActor, "carla", code); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+
+	// Server stopped: the command opens the file.
+	out := mustRun(t, "", "user", "2fa-reset", "-data", data, "carla")
+	if !strings.HasPrefix(out, "Switched two-step sign-in of carla off") || strings.Contains(out, "running wiki") {
+		t.Fatalf("2fa-reset said %q", out)
+	}
+	if c, _, errOut := wikiwerk(t, "", "user", "2fa-reset", "-data", data, "carla"); c != 1 || !strings.Contains(errOut, "carla has no two-step sign-in") {
+		t.Fatalf("2fa-reset twice: %d %q", c, errOut)
+	}
+	if c, _, errOut := wikiwerk(t, "", "user", "2fa-reset", "-data", data, "niemand"); c != 1 || !strings.Contains(errOut, "niemand") {
+		t.Fatalf("2fa-reset of an unknown user: %d %q", c, errOut)
+	}
+
+	// Server running: through the socket; the sign-in form no longer
+	// asks carla for a code.
+	store = openAccounts(t, data)
+	secret = enrolCarla(store)
+	code, _ = totp.GenerateCode(secret, time.Now())
+	if _, err := store.ConfirmTOTP(ctx, cliActor, "carla", code); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	srv := startInProcess(t, data)
+	signInAt := func() string {
+		t.Helper()
+		client, token := formClient(t, srv.url+"/-/login")
+		resp, err := client.PostForm(srv.url+"/-/login", url.Values{"csrf_token": {token}, "name": {"carla"}, "password": {"carla heeft een lang wachtwoord"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-in: %d", resp.StatusCode)
+		}
+		return resp.Header.Get("Location")
+	}
+	if to := signInAt(); to != "/-/login/2fa" {
+		t.Fatalf("an enrolled admin's password leads to %q", to)
+	}
+	out = mustRun(t, "", "user", "2fa-reset", "-data", data, "carla")
+	if !strings.Contains(out, "through the running wiki") {
+		t.Fatalf("2fa-reset while the server runs said %q", out)
+	}
+	if to := signInAt(); to != "/" {
+		t.Fatalf("after the reset, the password alone leads to %q", to)
+	}
+	srv.stop()
+	store = openAccounts(t, data)
+	defer store.Close()
+	page, err := store.QueryAudit(ctx, wiki.AuditQuery{Action: "2fa-reset", Actor: "cli", Object: "carla"})
+	if err != nil || len(page.Events) != 2 {
+		t.Fatalf("2fa-reset events by cli: %+v %v", page.Events, err)
 	}
 }
