@@ -364,3 +364,35 @@ func TestRecordSettings(t *testing.T) {
 		t.Fatalf("recorded %+v", e[0])
 	}
 }
+
+// TestTOTPReplace moves two-step sign-in to a new phone: the old app
+// works until the new one is confirmed, and not after.
+func TestTOTPReplace(t *testing.T) {
+	ctx := context.Background()
+	s, c := newStore(t)
+	create(t, s, wiki.User{Name: "anna"})
+	old, _ := enrol(t, s, c, "anna")
+	fresh, err := s.StartTOTP(ctx, "anna")
+	if err != nil || fresh == old {
+		t.Fatalf("second StartTOTP: %q %v", fresh, err)
+	}
+	c.Add(30 * time.Second)
+	if _, err := s.VerifySecondFactor(ctx, cli, "anna", code(t, old, c.Now())); err != nil {
+		t.Fatalf("the old app while the new one is pending: %v", err)
+	}
+	c.Add(30 * time.Second)
+	if _, err := s.ConfirmTOTP(ctx, cli, "anna", code(t, fresh, c.Now())); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := s.AuditLog(ctx, 1)
+	if e[0].Kind != "2fa-enrolled" || !strings.Contains(e[0].Detail, "replaced") {
+		t.Fatalf("audit: %+v", e[0])
+	}
+	c.Add(30 * time.Second)
+	if _, err := s.VerifySecondFactor(ctx, cli, "anna", code(t, old, c.Now())); !errors.Is(err, wiki.ErrUnauthenticated) {
+		t.Fatalf("the old app after the new one was confirmed: %v", err)
+	}
+	if _, err := s.VerifySecondFactor(ctx, cli, "anna", code(t, fresh, c.Now())); err != nil {
+		t.Fatalf("the new app: %v", err)
+	}
+}
