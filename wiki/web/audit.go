@@ -12,7 +12,7 @@ import (
 
 // This file holds the admin's view of the audit log, /-/admin/audit:
 // filtered by actor, action, result, object and dates, newest first, a
-// page at a time.
+// page at a time; and the records of git pushes.
 
 // auditPageSize is how many events one page of /-/admin/audit shows.
 const auditPageSize = 50
@@ -99,4 +99,30 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) error {
 		d.NextURL = "/-/admin/audit?" + v.Encode()
 	}
 	return s.render(w, http.StatusOK, "admin-audit", d)
+}
+
+// auditPush records a push that was let through, and with which
+// credential: for a token, which one (never its secret).
+func (s *Server) auditPush(r *http.Request, u *wiki.User, paths []string) {
+	if u == nil {
+		s.audit(r, wiki.AuditEvent{Kind: "push", Subject: pathList(paths), Detail: "git push without an account"})
+		return
+	}
+	how := "git push with a password"
+	if _, secret, ok := r.BasicAuth(); ok && looksLikeToken(secret) {
+		how = "git push with a personal access token"
+		if t, err := s.accounts.TokenOf(r.Context(), secret); err == nil {
+			how += fmt.Sprintf(" (%s %q)", t.ID, t.Label)
+		}
+	}
+	s.audit(r, wiki.AuditEvent{Kind: "push", Actor: u.Name, Subject: pathList(paths), Detail: fmt.Sprintf("%s, %d files", how, len(paths))})
+}
+
+// pathList is the object of a push record: the files, cut short.
+func pathList(paths []string) string {
+	const max = 20
+	if len(paths) > max {
+		return strings.Join(paths[:max], " ") + fmt.Sprintf(" (+%d)", len(paths)-max)
+	}
+	return strings.Join(paths, " ")
 }

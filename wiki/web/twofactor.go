@@ -598,29 +598,3 @@ func (s *Server) resetTwoFactor(r *http.Request) (string, error) {
 	}
 	return u.Name, nil
 }
-
-// auditPush records a push that was let through, and with which
-// credential: for a token, which one (never its secret).
-func (s *Server) auditPush(r *http.Request, u *wiki.User, paths []string) {
-	if u == nil {
-		s.audit(r, wiki.AuditEvent{Kind: "push", Subject: pathList(paths), Detail: "git push without an account"})
-		return
-	}
-	how := "git push with a password"
-	if _, secret, ok := r.BasicAuth(); ok && looksLikeToken(secret) {
-		how = "git push with a personal access token"
-		if t, err := s.accounts.TokenOf(r.Context(), secret); err == nil {
-			how += fmt.Sprintf(" (%s %q)", t.ID, t.Label)
-		}
-	}
-	s.audit(r, wiki.AuditEvent{Kind: "push", Actor: u.Name, Subject: pathList(paths), Detail: fmt.Sprintf("%s, %d files", how, len(paths))})
-}
-
-// pathList is the object of a push record: the files, cut short.
-func pathList(paths []string) string {
-	const max = 20
-	if len(paths) > max {
-		return strings.Join(paths[:max], " ") + fmt.Sprintf(" (+%d)", len(paths)-max)
-	}
-	return strings.Join(paths, " ")
-}
