@@ -130,6 +130,9 @@ func controlHandler(store *accounts.Store, uid int) http.Handler {
 	call(callGroups, func(ctx context.Context, req controlRequest) (controlResponse, error) {
 		return controlResponse{}, store.SetGroups(ctx, cliActor, req.User.Name, req.Groups)
 	})
+	call(callTwoFactorReset, func(ctx context.Context, req controlRequest) (controlResponse, error) {
+		return controlResponse{}, store.RemoveSecondFactor(ctx, cliActor, req.User.Name, "2fa-reset")
+	})
 	return requireUID(uid, mux)
 }
 

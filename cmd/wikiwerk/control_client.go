@@ -23,6 +23,8 @@ type userOps interface {
 	SetRole(ctx context.Context, by wiki.Actor, name string, role wiki.Role) error
 	SetDisabled(ctx context.Context, by wiki.Actor, name string, disabled bool) error
 	SetGroups(ctx context.Context, by wiki.Actor, name string, groups []string) error
+	// RemoveSecondFactor is 2fa-reset (twofactor_user.go).
+	RemoveSecondFactor(ctx context.Context, by wiki.Actor, name, kind string) error
 }
 
 // errNoServer means no server listens on the control socket.

@@ -130,6 +130,8 @@ type Main struct {
 	Location *time.Location
 	// authFlags: who may read, protected folders, proxy, single sign-on.
 	authFlags
+	// securityFlags: two-step sign-in and the audit log's JSON lines.
+	securityFlags
 	// Mail holds the SMTP flags and -base-url; mail is off without
 	// -smtp-addr.
 	Mail mail.Settings
@@ -182,6 +184,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	m.Location, _ = time.LoadLocation("Europe/Amsterdam")
 	fs.Var(timezoneValue{&m.Location}, "timezone", "the wiki's time zone, for times in commit messages and pages (IANA name)")
 	m.authFlags.register(fs)
+	m.securityFlags.register(fs)
 	m.Mail.Register(fs)
 	fs.Func("security-contact", "who to tell about a security problem, for /.well-known/security.txt: an e-mail address or a mailto:, https: or tel: URI (several comma-separated)", func(v string) (err error) {
 		m.SecurityContacts, err = web.ParseSecurityContact(v)
@@ -205,7 +208,10 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	return m.authFlags.check(m.AnonymousEdits)
+	if err := m.authFlags.check(m.AnonymousEdits); err != nil {
+		return err
+	}
+	return m.securityFlags.check(m.OIDCIssuer)
 }
 
 // openRepo opens the content repository, creating and seeding it on the
@@ -359,6 +365,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer store.Close()
+	closeAudit, err := m.startAudit(ctx, store)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
 	// wikiwerk user reaches the open store through DATA/wikiwerk.sock.
 	defer m.startControl(store)()
 	key, err := m.loadKey()
@@ -383,7 +394,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Accounts:    store,
 		Key:         key,
 		TrustProxy:  m.TrustProxy,
-		OIDC:        m.oidcConfig(),
+		OIDC:        m.withMFA(m.oidcConfig()),
 		Logger:      m.log,
 		Git:         git,
 		GitPrefix:   strings.TrimSuffix(gitPrefix, "/"),
@@ -395,6 +406,7 @@ func (m *Main) Run(ctx context.Context) error {
 		BaseURL:     m.Mail.BaseURL,
 
 		SecurityContacts: m.SecurityContacts,
+		RequireTwoFactor: m.Require2FA,
 	})
 	if err != nil {
 		return err

@@ -18,7 +18,7 @@ import (
 )
 
 // userUsage is the help of the command, in the command's language.
-func (c *userCommand) userUsage() string { return c.msg("usage") }
+func (c *userCommand) userUsage() string { return c.msg("usage") + "\n" + c.twoFactorMsg("2fa-usage") }
 
 // cliActor is the actor the audit log records for changes made here.
 var cliActor = wiki.Actor{Name: "cli"}
@@ -62,6 +62,8 @@ func (c *userCommand) run(ctx context.Context, args []string) int {
 		err = c.role(ctx, args)
 	case "groups":
 		err = c.groups(ctx, args)
+	case "2fa-reset":
+		err = c.resetTwoFactor(ctx, args)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintf(c.stdout, "%s\n", c.userUsage())
 		return 0

@@ -47,8 +47,13 @@ func (s *Store) appendAudit(tx *bolt.Tx, e wiki.AuditEvent) error {
 		e.Time = s.now()
 	}
 	e.Time = e.Time.UTC()
-	for _, f := range []*string{&e.Kind, &e.Actor, &e.Subject, &e.Detail, &e.IP} {
+	completeAudit(&e)
+	for _, f := range []*string{&e.Kind, &e.Actor, &e.Subject, &e.Detail, &e.IP, &e.Result} {
 		*f = cleanAuditField(*f)
+	}
+	if sink := s.auditSink.Load(); sink != nil {
+		// Only what was really recorded leaves the process.
+		tx.OnCommit(func() { (*sink)(e) })
 	}
 	b := tx.Bucket(bucketAudit)
 	seq, err := b.NextSequence()
@@ -113,6 +118,7 @@ func (s *Store) AuditLog(ctx context.Context, limit int) ([]wiki.AuditEvent, err
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("damaged audit event %d: %w", binary.BigEndian.Uint64(k), err)
 			}
+			completeAudit(&e) // events recorded before every field was
 			events = append(events, e)
 		}
 		return nil

@@ -96,6 +96,9 @@ type Store struct {
 	maxAudit  int
 	// lastPurge is the Unix time expired sessions were last removed.
 	lastPurge atomic.Int64
+	// auditSink, when set, receives every recorded audit event
+	// (SetAuditSink, auditquery.go).
+	auditSink atomic.Pointer[func(wiki.AuditEvent)]
 }
 
 // Open opens or creates the database at path with the default options.
@@ -176,6 +179,9 @@ type userRecord struct {
 	Password string `json:"password,omitempty"`
 	// Lang is the person's language, "" for the wiki's default.
 	Lang string `json:"lang,omitempty"`
+	// TwoFactor mirrors an enrolled TOTP factor in bucketSecondFactor,
+	// kept in the same transactions (twofactor.go).
+	TwoFactor bool `json:"two_factor,omitempty"`
 }
 
 func (r *userRecord) user(name string) *wiki.User {
@@ -188,6 +194,7 @@ func (r *userRecord) user(name string) *wiki.User {
 		Disabled:    r.Disabled,
 		Created:     r.Created,
 		Lang:        r.Lang,
+		TwoFactor:   r.TwoFactor,
 	}
 }
 
@@ -573,7 +580,7 @@ func (s *Store) UpsertExternal(ctx context.Context, issuer, subject, preferredNa
 	display, _ := normalizeDisplayName(claims.DisplayName)
 	email, _ := normalizeEmail(claims.Email)
 	key := []byte(issuer + "\x00" + subject)
-	by := wiki.Actor{Name: issuer}
+	by := wiki.Actor{Name: issuer, IP: wiki.OriginFrom(ctx)}
 	var user *wiki.User
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		ext := tx.Bucket(bucketExternal)

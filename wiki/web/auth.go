@@ -135,7 +135,7 @@ func (s *Server) basicUser(r *http.Request, name, secret string) (*wiki.User, er
 	if wait := s.limiter.wait(ip, name); wait > 0 {
 		return nil, &retryError{wait: wait}
 	}
-	u, err := s.checkBasic(r.Context(), name, secret)
+	u, byToken, err := s.checkBasic(r.Context(), name, secret)
 	if err != nil {
 		if !errors.Is(err, wiki.ErrUnauthenticated) && !errors.Is(err, wiki.ErrNotFound) && !errors.Is(err, wiki.ErrInvalidInput) {
 			return nil, err
@@ -144,36 +144,44 @@ func (s *Server) basicUser(r *http.Request, name, secret string) (*wiki.User, er
 		s.audit(r, wiki.AuditEvent{Kind: "signin-failed", Subject: name, Detail: "HTTP Basic"})
 		return nil, fmt.Errorf("%w: wrong user name, password or token", wiki.ErrUnauthenticated)
 	}
+	if !byToken {
+		// A password alone must not get around the second step that the
+		// sign-in form asks for (twofactor.go).
+		if err := s.refusePasswordOnly(r, u); err != nil {
+			return nil, err
+		}
+	}
 	s.limiter.succeed(ip, name)
 	return u, nil
 }
 
 // checkBasic tries the secret as a token first when it looks like one (so
 // that API calls do not pay for a password hash), then as a password.
-func (s *Server) checkBasic(ctx context.Context, name, secret string) (*wiki.User, error) {
+// byToken says which of the two it was.
+func (s *Server) checkBasic(ctx context.Context, name, secret string) (u *wiki.User, byToken bool, err error) {
 	if name == "" && secret == "" {
-		return nil, wiki.ErrUnauthenticated
+		return nil, false, wiki.ErrUnauthenticated
 	}
-	tryToken := func() (*wiki.User, error) {
+	tryToken := func() (*wiki.User, bool, error) {
 		u, err := s.accounts.AuthenticateToken(ctx, secret)
 		if err != nil {
-			return nil, err
+			return nil, true, err
 		}
 		// The token stands for its owner only: git and curl send a user
 		// name, and it must be the owner's (or none at all).
 		if name != "" && !strings.EqualFold(name, u.Name) {
-			return nil, wiki.ErrUnauthenticated
+			return nil, true, wiki.ErrUnauthenticated
 		}
-		return u, nil
+		return u, true, nil
 	}
 	if looksLikeToken(secret) {
 		return tryToken()
 	}
-	u, err := s.accounts.Authenticate(ctx, name, secret)
+	u, err = s.accounts.Authenticate(ctx, name, secret)
 	if errors.Is(err, wiki.ErrUnauthenticated) || errors.Is(err, wiki.ErrNotFound) || errors.Is(err, wiki.ErrInvalidInput) {
 		return tryToken()
 	}
-	return u, err
+	return u, false, err
 }
 
 // tokenPrefix starts every personal access token the account store makes;
@@ -369,7 +377,7 @@ func (s *Server) requireUser(r *http.Request) (*wiki.User, error) {
 // applies the policy itself (Config.Git).
 func (s *Server) publicPath(p string) bool {
 	switch p {
-	case "/-/login", "/-/logout", "/-/setup", "/-/login/oidc", "/-/oidc/callback", "/-/healthz", securityTxtPath:
+	case "/-/login", "/-/logout", "/-/setup", "/-/login/oidc", "/-/oidc/callback", "/-/healthz", loginSecondStep, securityTxtPath:
 		return true
 	}
 	return strings.HasPrefix(p, "/-/static/") || strings.HasPrefix(p, "/-/lang/") || strings.HasPrefix(p, s.gitPrefix)
@@ -546,7 +554,12 @@ func (s *Server) AuthorizePush(r *http.Request, u *wiki.User, paths []string) er
 	if err := s.mayEdit(r, names...); err != nil {
 		return err
 	}
-	return s.wiki.AuthorizeChange(u, paths)
+	if err := s.wiki.AuthorizeChange(u, paths); err != nil {
+		s.audit(r, wiki.AuditEvent{Kind: "denied", Subject: strings.Join(paths, " "), Detail: "git push: " + err.Error()})
+		return err
+	}
+	s.auditPush(r, u, paths)
+	return nil
 }
 
 // fromPageScript reports whether a request was made by script on one of

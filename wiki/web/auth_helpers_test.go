@@ -56,6 +56,8 @@ type authOptions struct {
 	noUsers bool
 	// now, when set, is the rate limiter's clock.
 	now func() time.Time
+	// configure, when set, changes the server's configuration last.
+	configure func(*web.Config)
 }
 
 // authWiki is a wiki with a real account store, and its people:
@@ -126,7 +128,7 @@ func newAuthWiki(t *testing.T, o authOptions) *authWiki {
 	if o.oidc != nil {
 		oidc = o.oidc("http://" + srv.Listener.Addr().String())
 	}
-	s, err := web.New(web.Config{
+	cfg := web.Config{
 		Wiki:         wiki.New(repo, wiki.Options{MaxPageBytes: 64 << 10}),
 		Theme:        theme,
 		Policy:       policy,
@@ -136,7 +138,11 @@ func newAuthWiki(t *testing.T, o authOptions) *authWiki {
 		MaxBodyBytes: 256 << 10,
 		Logger:       slog.New(slog.DiscardHandler),
 		Now:          o.now,
-	})
+	}
+	if o.configure != nil {
+		o.configure(&cfg)
+	}
+	s, err := web.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

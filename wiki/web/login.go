@@ -97,6 +97,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 		d.Error = d.T("signin-failed")
 		return s.render(w, http.StatusUnauthorized, "login", d)
 	}
+	if u.TwoFactor {
+		// The password was right; the session waits for the code. The
+		// back-off is cleared only then, so that a known password does
+		// not buy unlimited guesses at the code.
+		return s.startSecondStep(w, r, u, d.Next)
+	}
 	s.limiter.succeed(ip, name)
 	if err := s.startSession(w, r, u); err != nil {
 		return err

@@ -46,6 +46,12 @@ type OIDCConfig struct {
 	// HTTPClient talks to the provider; default a client with a 10 s
 	// timeout.
 	HTTPClient *http.Client
+	// RequireMFA refuses a sign-in whose ID token does not say, in its
+	// amr claim, that the provider used a second factor (oidc_mfa.go).
+	RequireMFA bool
+	// ACR, when set, is asked for (acr_values) and required: the ID
+	// token's acr claim must equal it.
+	ACR string
 }
 
 // oidcCookie keeps state, nonce and PKCE verifier between the redirect to
@@ -138,7 +144,7 @@ func (s *Server) handleOIDCStart(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: v, Path: "/-/oidc/", MaxAge: int(oidcCookieAge / time.Second),
 		HttpOnly: true, Secure: s.isHTTPS(r), SameSite: http.SameSiteLaxMode})
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, oauth.AuthCodeURL(st.State, oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier)), http.StatusFound)
+	http.Redirect(w, r, oauth.AuthCodeURL(st.State, s.oidc.authOptions(st)...), http.StatusFound)
 	return nil
 }
 
@@ -152,8 +158,14 @@ func (s *Server) handleOIDCCallback(w http.ResponseWriter, r *http.Request) erro
 	w.Header().Set("Cache-Control", "no-store")
 	u, next, err := s.oidcSignIn(w, r)
 	if err != nil {
-		s.audit(r, wiki.AuditEvent{Kind: "signin-failed", Detail: "single sign-on: " + err.Error()})
+		e := wiki.AuditEvent{Kind: "signin-failed", Detail: "single sign-on: " + err.Error()}
 		var de *deniedError
+		if errors.As(err, &de) && de.status == http.StatusForbidden {
+			// Signed in at the provider, but not allowed in (no MFA,
+			// a disabled account).
+			e.Result = wiki.AuditDenied
+		}
+		s.audit(r, e)
 		if !errors.As(err, &de) {
 			s.log.Warn("single sign-on failed", "err", err)
 			err = &deniedError{status: http.StatusUnauthorized, key: "oidc-failed"}
@@ -210,8 +222,11 @@ func (s *Server) oidcSignIn(w http.ResponseWriter, r *http.Request) (*wiki.User,
 	if err := idt.Claims(&claims); err != nil {
 		return nil, "", fmt.Errorf("read the ID token's claims: %w", err)
 	}
+	if err := s.oidc.checkMFA(claims); err != nil {
+		return nil, "", err
+	}
 	mapped, preferred := s.oidc.mapClaims(claims)
-	u, err := s.accounts.UpsertExternal(r.Context(), idt.Issuer, idt.Subject, preferred, mapped)
+	u, err := s.accounts.UpsertExternal(wiki.WithOrigin(r.Context(), s.clientIP(r)), idt.Issuer, idt.Subject, preferred, mapped)
 	if errors.Is(err, wiki.ErrUnauthenticated) {
 		return nil, "", &deniedError{status: http.StatusForbidden, key: "oidc-disabled"}
 	}

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io/fs"
@@ -86,6 +87,9 @@ type Config struct {
 	// links that leave the browser (mail, invitations); "" builds them
 	// from the request.
 	BaseURL string
+	// RequireTwoFactor is who must sign in with a second factor (the
+	// -require-2fa flag, twofactor.go); "" means TwoFactorNone.
+	RequireTwoFactor TwoFactorScope
 }
 
 // Server is the wiki's HTTP handler.
@@ -123,6 +127,7 @@ type Server struct {
 	csrf       csrfProtection
 	oidc       *oidcClient
 	cookies    *cookieCodec
+	require2FA TwoFactorScope
 
 	// setupToken is the one-time secret of the first-admin link, "" when
 	// there is none (any more).
@@ -201,6 +206,7 @@ func New(cfg Config) (*Server, error) {
 		sessionTTL: cfg.SessionTTL,
 		limiter:    newLimiter(cfg.Now),
 		cookies:    newCookieCodec(cfg.Key),
+		require2FA: cmp.Or(cfg.RequireTwoFactor, TwoFactorNone),
 	}
 	if cfg.OIDC != nil {
 		s.oidc = newOIDCClient(*cfg.OIDC)
@@ -222,6 +228,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerAPIRoutes(api)
 	s.registerWellKnownRoutes(r)
 	s.registerNavRoutes(r)
+	s.registerTwoFactorRoutes(r, api)
 	s.registerAccountRoutes(r)
 	s.registerActionRoutes(r)
 	s.registerFileRoutes(r)
@@ -268,6 +275,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
+	}
+	if s.sendToEnrolment(w, r) {
+		return
 	}
 	cleanup, err := s.spoolUpload(r)
 	defer cleanup()
