@@ -1,6 +1,8 @@
 package wiki
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -70,4 +72,70 @@ func FollowTargets(n Name) []string {
 		out = append(out, s+"/")
 	}
 	return out
+}
+
+// HasPagesBelow reports whether pages exist inside the folder of n's
+// name ("Beleid/..." for "Beleid"), which can then be followed as
+// "Beleid/".
+func (w *Wiki) HasPagesBelow(ctx context.Context, n Name) bool {
+	snap, err := w.store.Snapshot(ctx)
+	if err != nil {
+		return false
+	}
+	for range snap.PagesUnder(string(n)) {
+		return true
+	}
+	return false
+}
+
+// maxLatestScan bounds how many pages of a folder LatestChange reads.
+const maxLatestScan = 500
+
+// LatestChange returns the latest change of a follow target: of the
+// page, or of the folder's page and the pages in it (the first
+// maxLatestScan of a huge folder), and the page it changed. It returns
+// nil when there is none, such as for a page not created yet.
+func (w *Wiki) LatestChange(ctx context.Context, target string) (*Revision, Name, error) {
+	name := Name(strings.TrimSuffix(target, "/"))
+	snap, err := w.store.Snapshot(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	var (
+		best    Name
+		bestRev *Revision
+	)
+	consider := func(p PageInfo) error {
+		if p.Revision == "" || (bestRev != nil && p.Revision == bestRev.ID) {
+			return nil
+		}
+		rev, err := w.store.Revision(ctx, p.Revision)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if bestRev == nil || rev.Time.After(bestRev.Time) {
+			best, bestRev = p.Name, rev
+		}
+		return nil
+	}
+	if p, ok := snap.Page(name); ok {
+		if err := consider(p); err != nil {
+			return nil, "", err
+		}
+	}
+	if strings.HasSuffix(target, "/") {
+		n := 0
+		for p := range snap.PagesUnder(string(name)) {
+			if n++; n > maxLatestScan {
+				break
+			}
+			if err := consider(p); err != nil {
+				return nil, "", err
+			}
+		}
+	}
+	return bestRev, best, nil
 }

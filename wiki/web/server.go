@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 	"golang.org/x/text/language"
 
+	"github.com/wikiwerk/wikiwerk/notify"
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
@@ -107,6 +108,9 @@ type Server struct {
 	mail        Mailer
 	baseURL     string
 
+	// unsubscribeKey checks the signed links of notification mail.
+	unsubscribeKey []byte
+
 	policy     wiki.Policy
 	accounts   AccountStore
 	trustProxy bool
@@ -187,6 +191,8 @@ func New(cfg Config) (*Server, error) {
 		sessionTTL: cfg.SessionTTL,
 		limiter:    newLimiter(cfg.Now),
 		cookies:    newCookieCodec(cfg.Key),
+
+		unsubscribeKey: notify.UnsubscribeKey(cfg.Key),
 	}
 	if cfg.OIDC != nil {
 		s.oidc = newOIDCClient(*cfg.OIDC)
@@ -211,6 +217,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerActionRoutes(r)
 	s.registerFileRoutes(r)
 	s.registerFileMoveRoutes(r)
+	s.registerFollowRoutes(r, api)
 	s.registerPageRoutes(r)
 	r.NotFoundHandler = s.html(func(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("%s: %w", r.URL.Path, wiki.ErrNotFound)
