@@ -131,6 +131,8 @@ type Main struct {
 	// Mail holds the SMTP flags and -base-url; mail is off without
 	// -smtp-addr.
 	Mail mail.Settings
+	// notifyFlags: the daily digest of followed pages (notify.go).
+	notifyFlags
 
 	// site is the web server, once made; git asks it who may do what.
 	site *web.Server
@@ -177,6 +179,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.Var(langValue{&m.Lang}, "lang", "default language of pages (for search): nl or en; a page's front matter lang: overrides it")
 	m.authFlags.register(fs)
 	m.Mail.Register(fs)
+	m.notifyFlags.register(fs)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		key := "WIKIWERK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -364,6 +367,11 @@ func (m *Main) Run(ctx context.Context) error {
 		defer mailQueue.Close()
 		mailer = mailQueue
 	}
+	stopNotify, err := m.openNotify(ctx, repo, store, mailQueue, key)
+	if err != nil {
+		return err
+	}
+	defer stopNotify()
 	git := m.gitHandler(repo)
 	srv, err := web.New(web.Config{
 		Wiki:        wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20, FileTypes: m.FileTypes}),
