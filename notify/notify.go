@@ -308,13 +308,17 @@ func (n *Notifier) notifyChange(ctx context.Context, rev *wiki.Revision, name wi
 	if err != nil {
 		return nil, nil, fmt.Errorf("notify: followers of %s: %w", name, err)
 	}
-	old, err := n.read(ctx, name, rev.Parent)
+	old, from, err := n.read(ctx, name, rev.Parent)
 	if err != nil {
 		return nil, nil, err
 	}
+	if from == "" {
+		// A new page: compared with nothing, as of the commit before.
+		from = rev.Parent
+	}
 	var cur []byte
 	if kind != wiki.Deleted {
-		if cur, err = n.read(ctx, name, rev.ID); err != nil {
+		if cur, _, err = n.read(ctx, name, rev.ID); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -346,7 +350,7 @@ func (n *Notifier) notifyChange(ctx context.Context, rev *wiki.Revision, name wi
 	for _, login := range mentions {
 		add(login).mentioned = true
 	}
-	ch := change{Page: name, From: rev.Parent, To: rev.ID, Author: rev.Author.Name, Time: rev.Time,
+	ch := change{Page: name, From: from, To: rev.ID, Author: rev.Author.Name, Time: rev.Time,
 		Summary: rev.Summary(), Kind: kindName(kind)}
 	ch.Diff, ch.Cut = unifiedDiff(name, old, cur)
 	var (
@@ -394,18 +398,20 @@ func (n *Notifier) notifyChange(ctx context.Context, rev *wiki.Revision, name wi
 	return msgs, digests, nil
 }
 
-func (n *Notifier) read(ctx context.Context, name wiki.Name, at string) ([]byte, error) {
+// read returns the page's text as of revision at and the revision that
+// last changed it then; nothing when it did not exist.
+func (n *Notifier) read(ctx context.Context, name wiki.Name, at string) ([]byte, string, error) {
 	if at == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	p, err := n.opt.Source.ReadPage(ctx, name, at)
 	if errors.Is(err, wiki.ErrNotFound) {
-		return nil, nil
+		return nil, "", nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("notify: read %s at %s: %w", name, at, err)
+		return nil, "", fmt.Errorf("notify: read %s at %s: %w", name, at, err)
 	}
-	return p.Content, nil
+	return p.Content, p.Revision.ID, nil
 }
 
 func kindName(k wiki.ChangeKind) string {
