@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/wikiwerk/wikiwerk/internal/smtptest"
+	"github.com/wikiwerk/wikiwerk/mail"
+	"github.com/wikiwerk/wikiwerk/notify"
 	"github.com/wikiwerk/wikiwerk/storage/accounts"
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
@@ -316,5 +318,36 @@ func TestNotificationMail(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "Deze afmeldlink klopt niet") {
 		t.Errorf("tampered link: %d\n%s", resp.StatusCode, body)
+	}
+	// An expired link, signed with the key the server derives from
+	// DATA/csrf.key, is refused with 410 and changes nothing, in the
+	// reader's language.
+	anna.post("/-/watch/Beleid/Wmo", url.Values{"action": {"follow"}})
+	serverKey, err := os.ReadFile(filepath.Join(data, keyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, err := mail.SignUnsubscribe(notify.UnsubscribeKey(serverKey), mail.Unsubscribe{Recipient: "anna@gemeente.example",
+		Topic: notify.Topic{Kind: notify.TopicFollow, User: "anna", Target: "Beleid/Wmo"}.String(), Expires: time.Now().Add(-time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"nl", "en"} {
+		req, _ := http.NewRequest("POST", srv+"/-/unsubscribe?t="+url.QueryEscape(expired), strings.NewReader("List-Unsubscribe=One-Click"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept-Language", lang)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := map[string]string{"nl": "Deze afmeldlink is verlopen", "en": "This unsubscribe link has expired"}[lang]
+		if resp.StatusCode != http.StatusGone || !strings.Contains(string(body), want) {
+			t.Errorf("expired link (%s): %d\n%s", lang, resp.StatusCode, body)
+		}
+	}
+	if _, body := anna.get("/-/api/watch"); !strings.Contains(body, `"Beleid/Wmo"`) {
+		t.Errorf("an expired link stopped the follow: %s", body)
 	}
 }
