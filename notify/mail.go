@@ -29,7 +29,6 @@ var messages = map[string][2]string{
 	"cut":              {"(Ingekort: de link hieronder toont het hele verschil.)", "(Shortened: the link below shows the whole difference.)"},
 	"no-diff":          {"(Geen tekstverschil om te tonen.)", "(No text difference to show.)"},
 	"see-diff":         {"Bekijk het verschil", "See the difference"},
-	"see-page":         {"Bekijk de pagina", "See the page"},
 	"see-history":      {"Bekijk de geschiedenis", "See the history"},
 	"why-follow":       {"Je krijgt deze mail omdat je %s volgt.", "You get this mail because you follow %s."},
 	"why-mention":      {"Je krijgt deze mail omdat iemand je noemde.", "You get this mail because someone mentioned you."},

@@ -294,7 +294,6 @@ func putSeq(b *bolt.Bucket, prefix []byte, v any) error {
 
 // recipient is one person to tell of one change.
 type recipient struct {
-	user *wiki.User
 	// follow is the follow that covers the page, nil when only a
 	// mention brings the person in.
 	follow    *wiki.Follow
@@ -376,7 +375,6 @@ func (n *Notifier) notifyChange(ctx context.Context, rev *wiki.Revision, name wi
 			}
 			r.mentioned = on
 		}
-		r.user = u
 		switch {
 		case r.mentioned:
 			m, err := n.changeMail(u, ch, r.follow, true)

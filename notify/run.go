@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/wikiwerk/wikiwerk/mail"
+	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
 // retryFlush is how soon a failed hand-over to the mail queue is tried
@@ -114,7 +115,14 @@ func (n *Notifier) digestIfDue(ctx context.Context, due time.Time) error {
 			// The account is gone or may no longer hear of changes.
 			continue
 		}
-		m, err := n.digestMail(u, byUser[login], due)
+		es, err := n.stillFollowed(ctx, login, byUser[login])
+		if err != nil {
+			return err
+		}
+		if len(es) == 0 {
+			continue
+		}
+		m, err := n.digestMail(u, es, due)
 		if err != nil {
 			return err
 		}
@@ -143,6 +151,31 @@ func (n *Notifier) digestIfDue(ctx context.Context, due time.Time) error {
 		n.log.Info("notify: daily digest", "mails", len(out), "entries", len(keys))
 	}
 	return err
+}
+
+// stillFollowed keeps the entries whose follow the person still has:
+// one stopped since the change (say by an unsubscribe link) is not
+// reported any more.
+func (n *Notifier) stillFollowed(ctx context.Context, login string, es []entry) ([]entry, error) {
+	var out []entry
+	known := map[wiki.Name][]wiki.Follow{}
+	for _, e := range es {
+		fs, ok := known[e.Change.Page]
+		if !ok {
+			var err error
+			if fs, err = n.opt.Accounts.Followers(ctx, e.Change.Page); err != nil {
+				return nil, fmt.Errorf("followers of %s: %w", e.Change.Page, err)
+			}
+			known[e.Change.Page] = fs
+		}
+		for _, f := range fs {
+			if f.User == login && f.Target == e.Target {
+				out = append(out, e)
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 // flush hands every mail of the outbox to the mail queue, each removed
