@@ -17,12 +17,14 @@ var messages = map[string][2]string{
 	"subject-modified": {"%s gewijzigd door %s", "%s changed by %s"},
 	"subject-added":    {"%s aangemaakt door %s", "%s created by %s"},
 	"subject-deleted":  {"%s verwijderd door %s", "%s deleted by %s"},
+	"subject-renamed":  {"%s hernoemd naar %s door %s", "%s renamed to %s by %s"},
 	"subject-mention":  {"%s noemde je op %s", "%s mentioned you on %s"},
 	"subject-digest":   {"Dagoverzicht: %d wijzigingen in pagina's die je volgt", "Daily digest: %d changes to pages you follow"},
 	"subject-digest-1": {"Dagoverzicht: 1 wijziging in een pagina die je volgt", "Daily digest: 1 change to a page you follow"},
 	"did-modified":     {"%s heeft de pagina %s gewijzigd op %s.", "%s changed the page %s on %s."},
 	"did-added":        {"%s heeft de pagina %s aangemaakt op %s.", "%s created the page %s on %s."},
 	"did-deleted":      {"%s heeft de pagina %s verwijderd op %s.", "%s deleted the page %s on %s."},
+	"did-renamed":      {"%s heeft de pagina %s hernoemd naar %s op %s.", "%s renamed the page %s to %s on %s."},
 	"did-mention":      {"%s noemde je (@%s) op de pagina %s, op %s.", "%s mentioned you (@%s) on the page %s, on %s."},
 	"summary":          {"Samenvatting", "Summary"},
 	"changes":          {"Gewijzigde regels", "Changed lines"},
@@ -87,7 +89,8 @@ func (n *Notifier) link(path string, q url.Values) string {
 // changeLink is the difference a change made, or the page's history when
 // it deleted the page (there is no page to compare with).
 func (n *Notifier) changeLink(ch change) string {
-	if ch.Kind == "deleted" {
+	if ch.Kind == "deleted" || ch.Kind == "renamed" {
+		// The history follows the page through its rename.
 		return n.link("/-/history/"+ch.Page.EscapedPath(), nil)
 	}
 	return n.link("/-/diff/"+ch.Page.EscapedPath(), url.Values{"from": {ch.From}, "to": {ch.To}})
@@ -109,6 +112,14 @@ func targetText(lang, target string) string {
 	return t(lang, "page", target)
 }
 
+// changeText is the subject and the first sentence of a mail about ch.
+func changeText(lang string, ch change, when string) (subject, did string) {
+	if ch.Kind == "renamed" {
+		return t(lang, "subject-renamed", ch.OldPage, ch.Page, ch.Author), t(lang, "did-renamed", ch.Author, ch.OldPage, ch.Page, when)
+	}
+	return t(lang, "subject-"+ch.Kind, ch.Page, ch.Author), t(lang, "did-"+ch.Kind, ch.Author, ch.Page, when)
+}
+
 // mailChange is what the HTML templates get for one change.
 type mailChange struct {
 	Did, Summary, Diff, DiffLink, Cut, NoDiff, LinkText string
@@ -121,7 +132,7 @@ type diffLine struct {
 
 func (n *Notifier) mailChange(lang string, ch change, did string) mailChange {
 	mc := mailChange{Did: did, Summary: ch.Summary, Diff: ch.Diff, DiffLink: n.changeLink(ch), LinkText: t(lang, "see-diff")}
-	if ch.Kind == "deleted" {
+	if ch.Kind == "deleted" || ch.Kind == "renamed" {
 		mc.LinkText = t(lang, "see-history")
 	}
 	if ch.Cut {
@@ -219,8 +230,7 @@ func (n *Notifier) changeMail(u *wiki.User, ch change, f *wiki.Follow, mentioned
 		why, stop = t(lang, "why-mention"), t(lang, "stop-mention")
 		topic = Topic{Kind: TopicMention, User: u.Name}
 	} else {
-		subject = t(lang, "subject-"+ch.Kind, ch.Page, ch.Author)
-		did = t(lang, "did-"+ch.Kind, ch.Author, ch.Page, when)
+		subject, did = changeText(lang, ch, when)
 		why, stop = t(lang, "why-follow", targetText(lang, f.Target)), t(lang, "stop-follow")
 		topic = Topic{Kind: TopicFollow, User: u.Name, Target: f.Target}
 	}
@@ -260,7 +270,7 @@ func (n *Notifier) digestMail(u *wiki.User, es []entry, due time.Time) (mail.Mes
 	var changes []htmlChange
 	stops := map[string]string{}
 	for _, e := range es {
-		did := t(lang, "did-"+e.Change.Kind, e.Change.Author, e.Change.Page, n.date(lang, e.Change.Time))
+		_, did := changeText(lang, e.Change, n.date(lang, e.Change.Time))
 		mc := n.mailChange(lang, e.Change, did)
 		stop, ok := stops[e.Target]
 		if !ok {

@@ -52,6 +52,9 @@ type Accounts interface {
 	Followers(ctx context.Context, page wiki.Name) ([]wiki.Follow, error)
 	// MentionMail reports whether user wants mail about mentions.
 	MentionMail(ctx context.Context, user string) (bool, error)
+	// Follow and Unfollow move the follows of a renamed page.
+	Follow(ctx context.Context, user, target string, mode wiki.FollowMode) error
+	Unfollow(ctx context.Context, user, target string) error
 }
 
 // Mailer takes mail to send; *mail.Queue is one.
@@ -214,7 +217,9 @@ type change struct {
 	Author  string    `json:"author"`
 	Time    time.Time `json:"time"`
 	Summary string    `json:"summary"`
-	Kind    string    `json:"kind"` // "added", "modified", "deleted"
+	Kind    string    `json:"kind"` // "added", "modified", "deleted", "renamed"
+	// OldPage is the name before a rename.
+	OldPage wiki.Name `json:"old_page,omitempty"`
 	// Diff is the unified diff, cut to a bounded size; Cut says it was.
 	Diff string `json:"diff"`
 	Cut  bool   `json:"cut,omitempty"`
@@ -232,12 +237,17 @@ func (n *Notifier) Apply(ctx context.Context, cs wiki.ChangeSet) error {
 	if !cs.Reset {
 		for i := range cs.Revisions {
 			rev := &cs.Revisions[i]
+			moved, err := n.renames(ctx, rev)
+			if err != nil {
+				return err
+			}
 			for _, fc := range rev.Changes {
 				name, ok := wiki.ParsePath(fc.Path)
-				if !ok {
+				if !ok || (fc.Kind == wiki.Deleted && moved.from[name] != "") {
+					// The old name of a rename is told of with the new.
 					continue
 				}
-				msgs, ds, err := n.notifyChange(ctx, rev, name, fc.Kind)
+				msgs, ds, err := n.notifyChange(ctx, rev, name, fc.Kind, moved.to[name])
 				if err != nil {
 					return err
 				}
@@ -245,6 +255,9 @@ func (n *Notifier) Apply(ctx context.Context, cs wiki.ChangeSet) error {
 				for login, e := range ds {
 					digests[login] = append(digests[login], e)
 				}
+			}
+			if err := n.moveFollows(ctx, moved); err != nil {
+				return err
 			}
 		}
 	}
@@ -301,13 +314,30 @@ type recipient struct {
 }
 
 // notifyChange finds who hears of one page change and makes their mail
-// (immediate) and digest entries (by login).
-func (n *Notifier) notifyChange(ctx context.Context, rev *wiki.Revision, name wiki.Name, kind wiki.ChangeKind) ([]mail.Message, map[string]entry, error) {
+// (immediate) and digest entries (by login). oldName is set when the
+// revision renamed the page from it: followers of either name hear of
+// it, and a follow of the old name is told as the new one (moveFollows
+// moves it).
+func (n *Notifier) notifyChange(ctx context.Context, rev *wiki.Revision, name wiki.Name, kind wiki.ChangeKind, oldName wiki.Name) ([]mail.Message, map[string]entry, error) {
 	follows, err := n.opt.Accounts.Followers(ctx, name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("notify: followers of %s: %w", name, err)
 	}
-	old, from, err := n.read(ctx, name, rev.Parent)
+	was := name
+	if oldName != "" {
+		was = oldName
+		before, err := n.opt.Accounts.Followers(ctx, oldName)
+		if err != nil {
+			return nil, nil, fmt.Errorf("notify: followers of %s: %w", oldName, err)
+		}
+		for _, f := range before {
+			if f.Target == string(oldName) {
+				f.Target = string(name)
+			}
+			follows = append(follows, f)
+		}
+	}
+	old, from, err := n.read(ctx, was, rev.Parent)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -351,6 +381,9 @@ func (n *Notifier) notifyChange(ctx context.Context, rev *wiki.Revision, name wi
 	}
 	ch := change{Page: name, From: from, To: rev.ID, Author: rev.Author.Name, Time: rev.Time,
 		Summary: rev.Summary(), Kind: kindName(kind)}
+	if oldName != "" {
+		ch.Kind, ch.OldPage = "renamed", oldName
+	}
 	ch.Diff, ch.Cut = unifiedDiff(name, old, cur)
 	var (
 		msgs    []mail.Message
@@ -410,6 +443,123 @@ func (n *Notifier) read(ctx context.Context, name wiki.Name, at string) ([]byte,
 		return nil, "", fmt.Errorf("notify: read %s at %s: %w", name, at, err)
 	}
 	return p.Content, p.Revision.ID, nil
+}
+
+// moved is what one revision renamed: to maps a new name to its old
+// one, from the old to the new.
+type moved struct {
+	to, from map[wiki.Name]wiki.Name
+}
+
+// renames finds the pages a revision renamed: a page it deleted and one
+// it added with the same text, or else the only page it deleted and the
+// only one it added (a rename may rewrite the page's own links).
+func (n *Notifier) renames(ctx context.Context, rev *wiki.Revision) (moved, error) {
+	m := moved{to: map[wiki.Name]wiki.Name{}, from: map[wiki.Name]wiki.Name{}}
+	var dels, adds []wiki.Name
+	for _, fc := range rev.Changes {
+		if name, ok := wiki.ParsePath(fc.Path); ok {
+			switch fc.Kind {
+			case wiki.Deleted:
+				dels = append(dels, name)
+			case wiki.Added:
+				adds = append(adds, name)
+			}
+		}
+	}
+	if len(dels) == 0 || len(adds) == 0 || rev.Parent == "" {
+		return m, nil
+	}
+	blob := func(name wiki.Name, at string) (string, error) {
+		p, err := n.opt.Source.ReadPage(ctx, name, at)
+		if errors.Is(err, wiki.ErrNotFound) {
+			return "", nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("notify: read %s at %s: %w", name, at, err)
+		}
+		return p.Blob, nil
+	}
+	added := map[string]wiki.Name{}
+	for _, a := range adds {
+		b, err := blob(a, rev.ID)
+		if err != nil {
+			return m, err
+		}
+		added[b] = a
+	}
+	var leftDels []wiki.Name
+	for _, d := range dels {
+		b, err := blob(d, rev.Parent)
+		if err != nil {
+			return m, err
+		}
+		if a, ok := added[b]; ok && b != "" && m.to[a] == "" {
+			m.to[a], m.from[d] = d, a
+		} else {
+			leftDels = append(leftDels, d)
+		}
+	}
+	var leftAdds []wiki.Name
+	for _, a := range adds {
+		if m.to[a] == "" {
+			leftAdds = append(leftAdds, a)
+		}
+	}
+	if len(leftDels) == 1 && len(leftAdds) == 1 {
+		d, a := leftDels[0], leftAdds[0]
+		old, _, err := n.read(ctx, d, rev.Parent)
+		if err != nil {
+			return m, err
+		}
+		cur, _, err := n.read(ctx, a, rev.ID)
+		if err != nil {
+			return m, err
+		}
+		if similar(old, cur) {
+			m.to[a], m.from[d] = d, a
+		}
+	}
+	return m, nil
+}
+
+// similar reports whether at least half of the lines of old are still
+// in cur: enough to take a delete and an add for a rename, as git does.
+func similar(old, cur []byte) bool {
+	r, err := diff.Compare(string(old), string(cur), diff.Options{LinesOnly: true})
+	if err != nil {
+		return false
+	}
+	total := r.Removed
+	for _, l := range r.Lines {
+		if l.Op == diff.Equal {
+			total++
+		}
+	}
+	return total > 0 && 2*r.Removed <= total
+}
+
+// moveFollows moves the follows of each renamed page to its new name,
+// in the same mode: following a page survives its rename.
+func (n *Notifier) moveFollows(ctx context.Context, m moved) error {
+	for to, from := range m.to {
+		fs, err := n.opt.Accounts.Followers(ctx, from)
+		if err != nil {
+			return fmt.Errorf("notify: followers of %s: %w", from, err)
+		}
+		for _, f := range fs {
+			if f.Target != string(from) {
+				continue
+			}
+			if err := n.opt.Accounts.Follow(ctx, f.User, string(to), f.Mode); err != nil {
+				return fmt.Errorf("notify: move the follow of %s to %s: %w", from, to, err)
+			}
+			if err := n.opt.Accounts.Unfollow(ctx, f.User, string(from)); err != nil {
+				return fmt.Errorf("notify: move the follow of %s to %s: %w", from, to, err)
+			}
+		}
+	}
+	return nil
 }
 
 func kindName(k wiki.ChangeKind) string {

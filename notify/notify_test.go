@@ -508,3 +508,50 @@ func TestIsAuthor(t *testing.T) {
 		}
 	}
 }
+
+// TestRenameKeepsTheFollow: a rename tells the followers of the page
+// once, as a rename, and their follow moves to the new name; a page
+// deleted beside an unrelated new one is no rename.
+func TestRenameKeepsTheFollow(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.commit(annaAuthor, "Begin", map[string]string{"Plan": "Het plan\nin drie regels\nklaar\n", "Oud": "Iets anders\n"})
+	f.follow("anna", "Plan", wiki.FollowDaily)
+	f.follow("anna", "Oud", wiki.FollowImmediately)
+	f.follow("carol", "Plannen/", wiki.FollowImmediately)
+	rename := func(from, to string, content string) {
+		t.Helper()
+		snap, _ := f.repo.Snapshot(ctx)
+		info, _ := snap.Page(wiki.Name(from))
+		if _, err := f.repo.Commit(ctx, wiki.Commit{Author: bobAuthor, Message: "Rename " + from + " to " + to, Changes: []wiki.Change{
+			{Name: wiki.Name(from), Base: info.Revision, Delete: true},
+			{Name: wiki.Name(to), Content: []byte(content)},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		f.sync()
+	}
+	// The renamed page's own links may change with it.
+	rename("Plan", "Plannen/Plan", "Het plan\nin drie regels\nklaar, zie [[../Oud]]\n")
+	m := f.next()
+	if m.To != "carol@gemeente.nl" || m.Subject != "Plan hernoemd naar Plannen/Plan door Bob Bakker" || !strings.Contains(m.Text, base+"/-/history/Plannen/Plan") {
+		t.Fatalf("rename mail to %s: %q\n%s", m.To, m.Subject, m.Text)
+	}
+	fs, err := f.store.Follows(ctx, "anna")
+	if err != nil || len(fs) != 2 || fs[0].Target != "Oud" || fs[1].Target != "Plannen/Plan" || fs[1].Mode != wiki.FollowDaily {
+		t.Fatalf("anna follows %+v, %v", fs, err)
+	}
+	if _, digest := f.n.Pending(); digest != 1 {
+		t.Errorf("%d changes wait for anna's digest, want the rename", digest)
+	}
+	// Deleting Oud beside a new, unrelated page: anna hears Oud was
+	// deleted, and does not follow the new page.
+	rename("Oud", "Nieuw", "Heel\nandere\ntekst\n")
+	m = f.next()
+	if m.To != "anna@gemeente.nl" || m.Subject != "Oud verwijderd door Bob Bakker" {
+		t.Fatalf("delete mail to %s: %q", m.To, m.Subject)
+	}
+	if fs, _ := f.store.Follows(ctx, "anna"); len(fs) != 2 || fs[0].Target != "Oud" {
+		t.Errorf("anna follows %+v after a delete and an unrelated add", fs)
+	}
+}

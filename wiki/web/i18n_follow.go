@@ -38,7 +38,7 @@ var followMessages = map[string][2]string{
 	"watchlist-change-mode":       {"Wijzig", "Change"},
 	"watchlist-mode-label":        {"Mail voor %s", "Mail for %s"},
 	"watchlist-mode-submit":       {"Opslaan", "Save"},
-	"watchlist-mode-for":          {"voor %s", "for %s"},
+	"watchlist-mode-for":          {"op %s", "on %s"},
 	"watchlist-unfollow":          {"Niet meer volgen", "Stop following"},
 	"watchlist-done-on":           {"Opgeslagen.", "Saved."},
 	"watchlist-done-off":          {"Je volgt dit niet meer.", "You no longer follow this."},
