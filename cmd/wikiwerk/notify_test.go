@@ -155,7 +155,7 @@ func (p *person) edit(page, content, summary string) {
 // TestNotificationMail runs the server with mail to a real SMTP server:
 // anna follows a page; a web edit by bob and a git push by someone else
 // each deliver one mail with the changed lines and a link to that
-// difference; her own edit sends nothing; a mention mails the person
+// difference, and so does a merge pushed through git; her own edit sends nothing; a mention mails the person
 // mentioned; the unsubscribe link (page and button, and the one-click
 // POST of mail programs) stops the mail.
 func TestNotificationMail(t *testing.T) {
@@ -247,6 +247,30 @@ func TestNotificationMail(t *testing.T) {
 		t.Fatalf("mail for the push to %s: %q\n%s", m.To, m.Subject, m.Text)
 	}
 	marker("after the push")
+
+	// A merge pushed through git: a side branch changes the followed
+	// page while main changes another; the branch's commit is told
+	// once, and the merge itself, which adds nothing of its own, not.
+	if out, err := gitAs(t, clone, "pull", "--ff-only"); err != nil {
+		t.Fatalf("pull: %v\n%s", err, out)
+	}
+	gitAs(t, clone, "checkout", "-b", "zijtak")
+	os.WriteFile(filepath.Join(clone, "Beleid", "Wmo.md"), []byte("# Wmo\n\nDe termijn is acht weken.\nMeer tekst.\nUit git erbij.\nUit de zijtak.\n"), 0o644)
+	gitAs(t, clone, "commit", "-am", "Zijtak")
+	gitAs(t, clone, "checkout", "main")
+	os.WriteFile(filepath.Join(clone, "Ander werk.md"), []byte("Iets anders.\n"), 0o644)
+	gitAs(t, clone, "add", ".")
+	gitAs(t, clone, "commit", "-m", "Ander werk")
+	if out, err := gitAs(t, clone, "merge", "--no-ff", "-m", "Merge zijtak", "zijtak"); err != nil {
+		t.Fatalf("merge: %v\n%s", err, out)
+	}
+	if out, err := gitAs(t, clone, "push", "origin", "main"); err != nil {
+		t.Fatalf("push the merge: %v\n%s", err, out)
+	}
+	if m := next(); m.To != "anna@gemeente.example" || !strings.Contains(m.Text, "+Uit de zijtak.\n") || !strings.Contains(m.Text, "Samenvatting: Zijtak") {
+		t.Fatalf("mail for the merge to %s: %q\n%s", m.To, m.Subject, m.Text)
+	}
+	marker("after the merge")
 
 	// Anna's own edit mails nobody.
 	anna.edit("Beleid/Wmo", "# Wmo\n\nAnna schrijft zelf.\n", "Zelf")
