@@ -137,6 +137,8 @@ type Main struct {
 	Mail mail.Settings
 	// SecurityContacts are named by /.well-known/security.txt.
 	SecurityContacts []string
+	// notifyFlags: the daily digest of followed pages (notify.go).
+	notifyFlags
 
 	// site is the web server, once made; git asks it who may do what.
 	site *web.Server
@@ -190,6 +192,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		m.SecurityContacts, err = web.ParseSecurityContact(v)
 		return err
 	})
+	m.notifyFlags.register(fs)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		key := "WIKIWERK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -385,6 +388,11 @@ func (m *Main) Run(ctx context.Context) error {
 		defer mailQueue.Close()
 		mailer = mailQueue
 	}
+	stopNotify, err := m.openNotify(ctx, repo, store, mailQueue, key)
+	if err != nil {
+		return err
+	}
+	defer stopNotify()
 	git := m.gitHandler(repo)
 	srv, err := web.New(web.Config{
 		Wiki: wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20, FileTypes: m.FileTypes,

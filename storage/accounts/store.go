@@ -341,6 +341,10 @@ func newRecord(u wiki.User) (string, *userRecord, error) {
 	if rec.Groups, err = normalizeGroups(u.Groups); err != nil {
 		return "", nil, err
 	}
+	if u.Lang != "" && u.Lang != "nl" && u.Lang != "en" {
+		return "", nil, fmt.Errorf("%w: language %q: use nl or en", wiki.ErrInvalidInput, u.Lang)
+	}
+	rec.Lang = u.Lang
 	return name, rec, nil
 }
 

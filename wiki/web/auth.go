@@ -377,7 +377,7 @@ func (s *Server) requireUser(r *http.Request) (*wiki.User, error) {
 // applies the policy itself (Config.Git).
 func (s *Server) publicPath(p string) bool {
 	switch p {
-	case "/-/login", "/-/logout", "/-/setup", "/-/login/oidc", "/-/oidc/callback", "/-/healthz", loginSecondStep, securityTxtPath:
+	case "/-/login", "/-/logout", "/-/setup", "/-/login/oidc", "/-/oidc/callback", "/-/healthz", loginSecondStep, securityTxtPath, unsubscribePath:
 		return true
 	}
 	return strings.HasPrefix(p, "/-/static/") || strings.HasPrefix(p, "/-/lang/") || strings.HasPrefix(p, s.gitPrefix)

@@ -105,6 +105,9 @@ func (s *Server) needsCSRF(r *http.Request) bool {
 	switch {
 	case strings.HasPrefix(p, s.gitPrefix), strings.HasPrefix(p, "/-/static/"), p == "/-/healthz":
 		return false
+	case p == unsubscribePath && r.Method == http.MethodPost:
+		// The signed token in the link authenticates it (follow.go).
+		return false
 	case strings.HasPrefix(p, "/-/api/"):
 		return identityOf(r).via == authSession
 	}

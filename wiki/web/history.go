@@ -161,6 +161,8 @@ type recentData struct {
 	Filter recentFilter
 	// FeedURL is the Atom feed of exactly this listing.
 	FeedURL string
+	// Seen marks the changes the signed-in user has not seen (follow.go).
+	Seen *recentSeen
 }
 
 // recentFilter is the filter form of recent changes.
@@ -260,6 +262,7 @@ func (s *Server) recent(w http.ResponseWriter, r *http.Request, author string) e
 		d.Older = r.URL.Path + "?" + v.Encode()
 	}
 	d.Changes = revs
+	d.Seen = s.unseenChanges(r, revs)
 	return s.render(w, http.StatusOK, "recent", d)
 }
 

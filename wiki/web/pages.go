@@ -39,6 +39,9 @@ type viewData struct {
 	// ContentLang is the language of the page's text (front matter lang:,
 	// else the wiki's), for its lang attribute (WCAG 3.1.2).
 	ContentLang string
+	// Follow is the follow buttons and the changed-since notice, nil for
+	// anonymous visitors (follow.go).
+	Follow *followView
 }
 
 type missingData struct {
@@ -46,6 +49,8 @@ type missingData struct {
 	Missing wiki.Name
 	// Deletion is set when the page existed and was deleted.
 	Deletion *wiki.Deletion
+	// Follow offers to follow the folder of this name (follow.go).
+	Follow *followView
 }
 
 func (s *Server) handlePageView(w http.ResponseWriter, r *http.Request) error {
@@ -56,7 +61,7 @@ func (s *Server) handlePageView(w http.ResponseWriter, r *http.Request) error {
 	rev := r.URL.Query().Get("rev")
 	p, err := s.wiki.View(r.Context(), name, rev)
 	if errors.Is(err, wiki.ErrNotFound) && rev == "" {
-		d := missingData{base: s.base(r, name.Title(), name), Missing: name}
+		d := missingData{base: s.base(r, name.Title(), name), Missing: name, Follow: s.followState(r, name, "")}
 		d.Title = d.T("missing-title")
 		if del, err := s.wiki.DeletedPage(r.Context(), name); err == nil {
 			d.Deletion = del
@@ -83,6 +88,9 @@ func (s *Server) handlePageView(w http.ResponseWriter, r *http.Request) error {
 		d.LinksUpdated, _ = strconv.Atoi(q.Get("links"))
 	}
 	d.Reverted = q.Has("reverted")
+	if rev == "" {
+		d.Follow = s.followState(r, name, p.Revision.ID)
+	}
 	if rev != "" {
 		// The current revision, for "restore this version".
 		if cur, err := s.wiki.Page(r.Context(), name, ""); err == nil {
@@ -103,7 +111,7 @@ func (s *Server) handlePageView(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The plain view of a page is what nearly every request asks for: it
 	// is served from a cache of whole responses, and revalidated by ETag.
-	key := viewKey{version: p.Version, path: r.URL.Path, lang: d.Lang, canEdit: d.CanEdit, who: viewer(d.User, d.IsAdmin)}
+	key := viewKey{version: p.Version, path: r.URL.Path, lang: d.Lang, canEdit: d.CanEdit, who: viewer(d.User, d.IsAdmin) + d.Follow.cacheKey()}
 	form := ""
 	if c, err := r.Cookie(csrfCookie); err == nil {
 		form = c.Value

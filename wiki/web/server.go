@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/mux"
 	"golang.org/x/text/language"
 
+	"github.com/wikiwerk/wikiwerk/notify"
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
@@ -119,6 +120,9 @@ type Server struct {
 	// now is Config.Now, never nil.
 	now func() time.Time
 
+	// unsubscribeKey checks the signed links of notification mail.
+	unsubscribeKey []byte
+
 	policy     wiki.Policy
 	accounts   AccountStore
 	trustProxy bool
@@ -207,6 +211,8 @@ func New(cfg Config) (*Server, error) {
 		limiter:    newLimiter(cfg.Now),
 		cookies:    newCookieCodec(cfg.Key),
 		require2FA: cmp.Or(cfg.RequireTwoFactor, TwoFactorNone),
+
+		unsubscribeKey: notify.UnsubscribeKey(cfg.Key),
 	}
 	if cfg.OIDC != nil {
 		s.oidc = newOIDCClient(*cfg.OIDC)
@@ -233,6 +239,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerActionRoutes(r)
 	s.registerFileRoutes(r)
 	s.registerFileMoveRoutes(r)
+	s.registerFollowRoutes(r, api)
 	s.registerPageRoutes(r)
 	r.NotFoundHandler = s.html(func(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("%s: %w", r.URL.Path, wiki.ErrNotFound)

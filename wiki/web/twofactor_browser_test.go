@@ -18,7 +18,7 @@ func press(b *browserTab, css string) {
 }
 
 // browserSignIn fills in the sign-in form.
-func browserSignIn(b *browserTab, base, name string) {
+func signInWithPassword(b *browserTab, base, name string) {
 	b.t.Helper()
 	b.do(chromedp.Navigate(base + "/-/login"))
 	b.waitFor(`document.readyState === 'complete' && !!document.getElementById('wwPassword')`, "the sign-in form")
@@ -58,14 +58,14 @@ func TestBrowserTwoFactorSignIn(t *testing.T) {
 	b := newBrowserTab(t, browserCtx, "Anna")
 	base := aw.srv.URL
 	b.do(chromedp.Navigate(base + "/-/lang/nl?back=/-/login"))
-	browserSignIn(b, base, "anna")
+	signInWithPassword(b, base, "anna")
 	b.waitFor(`location.pathname === '/Home' && document.readyState === 'complete'`, "the front page after signing in")
 	secret := browserEnrol(t, b, base, func(string) {})
 
 	press(b, `nav.account form[action="/-/logout"] button`)
 	b.waitFor(`document.readyState === 'complete' && !document.querySelector('nav.account form[action="/-/logout"]')`, "signed out")
 
-	browserSignIn(b, base, "anna")
+	signInWithPassword(b, base, "anna")
 	b.waitFor(`location.pathname === '/-/login/2fa' && !!document.getElementById('wwCode')`, "the code step")
 	if evalJS[bool](b, `!!document.querySelector('nav.account form[action="/-/logout"]')`) {
 		t.Fatal("signed in before the code")
@@ -102,7 +102,7 @@ func TestTwoFactorPagesHaveNoAxeViolations(t *testing.T) {
 				}
 			}
 			b.do(chromedp.Navigate(base + "/-/lang/" + lang + "?back=/-/login"))
-			browserSignIn(b, base, "carla")
+			signInWithPassword(b, base, "carla")
 			// An admin without a second factor lands on the 2fa page,
 			// which says why.
 			b.waitFor(`location.pathname === '/-/account/2fa' && !!document.getElementById('wwTfRequired')`, "the required notice")
@@ -116,7 +116,7 @@ func TestTwoFactorPagesHaveNoAxeViolations(t *testing.T) {
 
 			press(b, `nav.account form[action="/-/logout"] button`)
 			b.waitFor(`document.readyState === 'complete' && !document.querySelector('nav.account form[action="/-/logout"]')`, "signed out")
-			browserSignIn(b, base, "carla")
+			signInWithPassword(b, base, "carla")
 			b.waitFor(`location.pathname === '/-/login/2fa' && !!document.getElementById('wwCode')`, "the code step")
 			check("code step")
 			b.set("wwCode", "000000")
