@@ -82,6 +82,9 @@ type Config struct {
 	// links that leave the browser (mail, invitations); "" builds them
 	// from the request.
 	BaseURL string
+	// CommitAddresses decides whether signed-in people's commits carry
+	// their e-mail address or a pseudonym (wiki/author.go).
+	CommitAddresses wiki.CommitAddresses
 }
 
 // Server is the wiki's HTTP handler.
@@ -106,6 +109,7 @@ type Server struct {
 	links       LinkGraph
 	mail        Mailer
 	baseURL     string
+	commits     wiki.CommitAddresses
 
 	policy     wiki.Policy
 	accounts   AccountStore
@@ -180,6 +184,7 @@ func New(cfg Config) (*Server, error) {
 		links:       cfg.Links,
 		mail:        cfg.Mail,
 		baseURL:     strings.TrimSuffix(cfg.BaseURL, "/"),
+		commits:     cfg.CommitAddresses,
 
 		policy:     cfg.Policy,
 		accounts:   cfg.Accounts,
@@ -205,9 +210,11 @@ func New(cfg Config) (*Server, error) {
 	// Ahead of the API's own routes, where "/pages/{page:.+}" would take
 	// ".../links".
 	s.registerNavAPIRoutes(api)
+	s.registerUserAPIRoutes(api)
 	s.registerAPIRoutes(api)
 	s.registerNavRoutes(r)
 	s.registerAccountRoutes(r)
+	s.registerUserRoutes(r)
 	s.registerActionRoutes(r)
 	s.registerFileRoutes(r)
 	s.registerFileMoveRoutes(r)
@@ -244,6 +251,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = withIdentity(r, id)
+	r = withCommitAddresses(r, s.commits)
 	if err := checkAPIMediaType(r); err != nil {
 		s.fail(w, r, err)
 		return
