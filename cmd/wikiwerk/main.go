@@ -131,6 +131,8 @@ type Main struct {
 	// Mail holds the SMTP flags and -base-url; mail is off without
 	// -smtp-addr.
 	Mail mail.Settings
+	// commitFlags: which address web commits carry (commitemail.go).
+	commitFlags
 
 	// site is the web server, once made; git asks it who may do what.
 	site *web.Server
@@ -177,6 +179,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.Var(langValue{&m.Lang}, "lang", "default language of pages (for search): nl or en; a page's front matter lang: overrides it")
 	m.authFlags.register(fs)
 	m.Mail.Register(fs)
+	m.commitFlags.register(fs)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		key := "WIKIWERK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -286,6 +289,10 @@ func (m *Main) Run(ctx context.Context) error {
 	// is garbage the collector may leave until the heap doubles. A soft
 	// limit (-memory-limit) keeps a ten-year wiki within a small VM's
 	// memory; it is set once the history index is built (below).
+	commits, err := m.commitAddresses()
+	if err != nil {
+		return err
+	}
 	repo, err := m.openRepo()
 	if err != nil {
 		return err
@@ -382,6 +389,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Links:       graph,
 		Mail:        mailer,
 		BaseURL:     m.Mail.BaseURL,
+
+		CommitAddresses: commits,
 	})
 	if err != nil {
 		return err
