@@ -49,7 +49,7 @@ func (c *commitFlags) register(fs *flag.FlagSet) {
 	})
 	fs.Func("noreply-domain", "the <domain> of pseudonymous commit addresses; default: the wiki's setting, on the first start the host of -base-url, else "+wiki.DefaultNoreplyDomain, func(v string) error {
 		d := wiki.NoreplyDomainFor(v)
-		if d != v {
+		if d == wiki.DefaultNoreplyDomain && v != d {
 			return fmt.Errorf("%q is not a host name", v)
 		}
 		c.NoreplyDomain = d

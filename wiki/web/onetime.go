@@ -55,6 +55,11 @@ type linkData struct {
 func (s *Server) linkData(r *http.Request, p wiki.LinkPurpose, u *wiki.User) linkData {
 	d := linkData{base: s.base(r, "", ""), Purpose: p, Account: u, DisplayName: u.DisplayName,
 		Action: linkPath(p, mux.Vars(r)["token"])}
+	if _, err := r.Cookie("lang"); err != nil && (u.Lang == "nl" || u.Lang == "en") {
+		// The person has not chosen a language in this browser yet; the
+		// admin may have set theirs.
+		d.Lang = u.Lang
+	}
 	d.Title = d.T("link-title-" + string(p))
 	return d
 }

@@ -392,3 +392,21 @@ func TestNonAdminsRefused(t *testing.T) {
 		t.Errorf("a non-admin changed bram: %+v", u)
 	}
 }
+
+// TestLinkPageInTheAccountsLanguage: a link opened in a browser that has
+// not chosen a language is in the language the admin set for the
+// account.
+func TestLinkPageInTheAccountsLanguage(t *testing.T) {
+	uw := newUsersWiki(t, usersOptions{})
+	carla := uw.signedIn("carla")
+	_, body, _ := carla.post("/-/admin/users", url.Values{"name": {"kees"}, "lang": {"en"}, "how": {"invite"}})
+	link := linkOn(t, body)
+	if code, body, _ := uw.browser().get(link); code != 200 || !strings.Contains(body, "Your user name is kees.") {
+		t.Fatalf("the invitation for an English reader: %d\n%s", code, body)
+	}
+	b := uw.browser()
+	b.get("/-/lang/nl?back=/")
+	if _, body, _ := b.get(link); !strings.Contains(body, "Je gebruikersnaam is kees.") {
+		t.Fatal("the browser's own choice does not win")
+	}
+}
