@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"html"
@@ -267,7 +266,7 @@ func (s *Server) linkMail(r *http.Request, u *wiki.User, sent sentLink) mail.Mes
 		subject = translate(lang, "users-mail-reset-subject")
 		intro = translate(lang, "users-mail-reset", u.Name)
 	}
-	valid := translate(lang, "users-mail-valid", (base{Lang: lang}).Date(sent.Expires.In(time.Local)))
+	valid := translate(lang, "users-mail-valid", (base{Lang: lang}).Date(sent.Expires))
 	hello := translate(lang, "users-mail-hello", u.Author().Name)
 	ignore := translate(lang, "users-mail-ignore")
 	text := hello + "\n\n" + intro + "\n\n" + sent.URL + "\n\n" + valid + "\n" + ignore + "\n\n-- \n" + site + "\n"
@@ -411,9 +410,6 @@ func (s *Server) handleAPIUserCreate(w http.ResponseWriter, r *http.Request) err
 			"expires": sent.Expires, "mailed": sent.MailedTo != ""})
 		return nil
 	}
-	if _, err := wiki.ParseRole(string(body.Role)); body.Role != "" && err != nil {
-		return err
-	}
 	created, err := s.accounts.CreateBy(r.Context(), by, u, body.Password)
 	if err != nil {
 		return err
@@ -481,21 +477,6 @@ func (s *Server) handleAPIUserLink(p wiki.LinkPurpose) handlerFunc {
 		writeJSON(w, http.StatusOK, map[string]any{"link": sent.URL, "expires": sent.Expires, "mailed": sent.MailedTo != ""})
 		return nil
 	}
-}
-
-// commitAddressesKey carries the server's CommitAddresses in a request's
-// context, for author.
-type commitAddressesKey struct{}
-
-func withCommitAddresses(r *http.Request, c wiki.CommitAddresses) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), commitAddressesKey{}, c))
-}
-
-// commitAuthor is u as the author of a commit made by request r: with
-// the account's address or its pseudonym, as the wiki is set up.
-func commitAuthor(r *http.Request, u *wiki.User) wiki.Author {
-	c, _ := r.Context().Value(commitAddressesKey{}).(wiki.CommitAddresses)
-	return c.Author(u)
 }
 
 // formRefusal reports whether err is a mistake in a form, to be shown on
