@@ -124,6 +124,10 @@ func (s *Server) handleLinkUse(p wiki.LinkPurpose) handlerFunc {
 			}
 			return err
 		}
+		// The account as sign-in sees it, second factor included.
+		if u, err = s.accounts.User(r.Context(), u.Name); err != nil {
+			return err
+		}
 		if u.TwoFactor {
 			http.Redirect(w, r, loginURL("/-/account"), http.StatusSeeOther)
 			return nil

@@ -96,28 +96,43 @@ type userForm struct {
 	Invite bool
 }
 
+// filterOf reads the filter from the query; unknown values filter
+// nothing.
+func filterOf(r *http.Request) userFilter {
+	q := r.URL.Query()
+	f := userFilter{Q: strings.TrimSpace(q.Get("q")), Role: q.Get("role"), Status: q.Get("status")}
+	if _, err := wiki.ParseRole(f.Role); err != nil {
+		f.Role = ""
+	}
+	if f.Status != "active" && f.Status != "disabled" {
+		f.Status = ""
+	}
+	return f
+}
+
+// listUsers returns the accounts that match f, and how many there are
+// in all.
+func (s *Server) listUsers(r *http.Request, f userFilter) ([]wiki.User, int, error) {
+	users, err := s.accounts.List(r.Context())
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []wiki.User
+	for _, u := range users {
+		if f.matches(u) {
+			out = append(out, u)
+		}
+	}
+	return out, len(users), nil
+}
+
 func (s *Server) adminUsersData(r *http.Request) (adminUsersData, error) {
 	d := adminUsersData{base: s.base(r, "", ""), Roles: allRoles, Form: userForm{Role: string(wiki.RoleEditor), Invite: true}}
 	d.Title = d.T("users-title")
-	q := r.URL.Query()
-	d.Filter = userFilter{Q: strings.TrimSpace(q.Get("q")), Role: q.Get("role"), Status: q.Get("status")}
-	if _, err := wiki.ParseRole(d.Filter.Role); err != nil {
-		d.Filter.Role = ""
-	}
-	if d.Filter.Status != "active" && d.Filter.Status != "disabled" {
-		d.Filter.Status = ""
-	}
-	users, err := s.accounts.List(r.Context())
-	if err != nil {
-		return d, err
-	}
-	d.Total = len(users)
-	for _, u := range users {
-		if d.Filter.matches(u) {
-			d.Users = append(d.Users, u)
-		}
-	}
-	return d, nil
+	d.Filter = filterOf(r)
+	var err error
+	d.Users, d.Total, err = s.listUsers(r, d.Filter)
+	return d, err
 }
 
 func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) error {
@@ -352,7 +367,7 @@ func (s *Server) handleAPIUsers(w http.ResponseWriter, r *http.Request) error {
 	if err := s.mayAdmin(r); err != nil {
 		return err
 	}
-	users, err := s.accounts.List(r.Context())
+	users, _, err := s.listUsers(r, filterOf(r))
 	if err != nil {
 		return err
 	}

@@ -271,6 +271,9 @@ func TestUsersAPI(t *testing.T) {
 	if code != 200 || !strings.Contains(out, `"name":"bram","display_name":"Bram Jansen"`) {
 		t.Fatalf("list: %d %s", code, out)
 	}
+	if code, out := admin("GET", "/-/api/users?role=admin", ""); code != 200 || strings.Contains(out, `"bram"`) || !strings.Contains(out, `"carla"`) {
+		t.Fatalf("list admins: %d %s", code, out)
+	}
 	code, out = admin("POST", "/-/api/users", jsonBody(map[string]any{"name": "gijs", "display_name": "Gijs", "email": "gijs@example.nl", "role": "editor"}))
 	var created struct {
 		User   struct{ Name, Role string }
