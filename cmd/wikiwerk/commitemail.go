@@ -16,7 +16,7 @@ import (
 
 // Which address commits made on the web carry is a setting of the wiki,
 // decided on its first start and kept in DATA/settings.json: a new wiki
-// records pseudonyms (<login>@users.noreply.<domain>), so that clones and
+// (no DATA/content.git yet) records pseudonyms (<login>@users.noreply.<domain>), so that clones and
 // feeds do not spread work addresses; a data folder that existed before
 // the setting keeps recording the accounts' addresses, so that its history
 // does not change style unasked. -commit-email changes the setting (and
@@ -81,18 +81,15 @@ func readSettings(dataDir string) (settings, bool, error) {
 }
 
 // freshData reports whether the data folder has never held a wiki: no
-// content repository (or an existing one given with -repo) and no
-// accounts.
+// content repository yet (and none given with -repo). Accounts do not
+// count: the first admin may well be made with wikiwerk user add before
+// the first start.
 func (m *Main) freshData() bool {
 	if m.RepoPath != "" {
 		return false
 	}
-	for _, name := range []string{"content.git", "accounts.db"} {
-		if _, err := os.Stat(filepath.Join(m.DataDir, name)); !errors.Is(err, fs.ErrNotExist) {
-			return false
-		}
-	}
-	return true
+	_, err := os.Stat(filepath.Join(m.DataDir, "content.git"))
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // commitAddresses decides, before anything else is created in the data

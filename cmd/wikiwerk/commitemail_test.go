@@ -40,8 +40,16 @@ func TestCommitEmailSetting(t *testing.T) {
 		t.Fatalf("the new wiki started again: %v %s", p, addr)
 	}
 
+	// Accounts made before the first start do not make a wiki old.
+	early := t.TempDir()
+	if err := os.WriteFile(filepath.Join(early, "accounts.db"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := decide(early); !p {
+		t.Fatal("a data folder with only accounts is not new")
+	}
 	existing := t.TempDir()
-	if err := os.WriteFile(filepath.Join(existing, "accounts.db"), nil, 0o600); err != nil {
+	if err := os.Mkdir(filepath.Join(existing, "content.git"), 0o750); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := decide(existing); p {

@@ -285,14 +285,16 @@ func seed(repo *storage.Repo) error {
 // Run starts the server and blocks until ctx is cancelled, then shuts down
 // gracefully: requests in flight, such as a save, are allowed to finish.
 func (m *Main) Run(ctx context.Context) error {
-	// The heap's live part is the history index and the caches; the rest
-	// is garbage the collector may leave until the heap doubles. A soft
-	// limit (-memory-limit) keeps a ten-year wiki within a small VM's
-	// memory; it is set once the history index is built (below).
+	// Decided before the content repository is made: a new wiki is one
+	// without it.
 	commits, err := m.commitAddresses()
 	if err != nil {
 		return err
 	}
+	// The heap's live part is the history index and the caches; the rest
+	// is garbage the collector may leave until the heap doubles. A soft
+	// limit (-memory-limit) keeps a ten-year wiki within a small VM's
+	// memory; it is set once the history index is built (below).
 	repo, err := m.openRepo()
 	if err != nil {
 		return err
