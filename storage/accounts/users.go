@@ -23,9 +23,6 @@ func (s *Store) CreateInvited(ctx context.Context, by wiki.Actor, u wiki.User) (
 	if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
-	if rec.Lang, err = normalizeLang(u.Lang); err != nil {
-		return nil, fmt.Errorf("create user %q: %w", name, err)
-	}
 	rec.Created = s.now().UTC()
 	err = s.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketUsers).Get([]byte(name)) != nil {

@@ -197,9 +197,6 @@ func (s *Server) handleAdminCreate(w http.ResponseWriter, r *http.Request) error
 			return refuse(http.StatusBadRequest, translate(s.chooseLang(r), "password-mismatch"))
 		}
 		created, err = s.accounts.CreateBy(r.Context(), by, u, f.Get("password"))
-		if err == nil && form.Lang != "" {
-			created, err = s.accounts.UpdateUser(r.Context(), by, created.Name, wiki.UserUpdate{Lang: &form.Lang})
-		}
 	}
 	if err != nil {
 		if status := statusOf(err); status < 500 {
@@ -428,11 +425,6 @@ func (s *Server) handleAPIUserCreate(w http.ResponseWriter, r *http.Request) err
 	created, err := s.accounts.CreateBy(r.Context(), by, u, body.Password)
 	if err != nil {
 		return err
-	}
-	if body.Lang != "" {
-		if created, err = s.accounts.UpdateUser(r.Context(), by, created.Name, wiki.UserUpdate{Lang: &body.Lang}); err != nil {
-			return err
-		}
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"user": toUserJSON(created)})
 	return nil

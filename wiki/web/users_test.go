@@ -325,8 +325,11 @@ func TestUsersAPI(t *testing.T) {
 	if code, out := admin("POST", "/-/api/users/gijs/invite", "{}"); code != 200 || !strings.Contains(out, "/-/invite/") {
 		t.Fatalf("invite again: %d %s", code, out)
 	}
+	if code, _ := admin("POST", "/-/api/users", jsonBody(map[string]any{"name": "hanna", "password": "hanna heeft een wachtwoord", "lang": "fr"})); code != 400 {
+		t.Fatalf("create with a language the wiki does not speak: %d", code)
+	}
 	code, out = admin("POST", "/-/api/users", jsonBody(map[string]any{"name": "hanna", "password": "hanna heeft een wachtwoord", "lang": "en"}))
-	if code != 201 || strings.Contains(out, `"link"`) || !strings.Contains(out, `"role":"reader"`) {
+	if code != 201 || strings.Contains(out, `"link"`) || !strings.Contains(out, `"role":"reader"`) || !strings.Contains(out, `"lang":"en"`) {
 		t.Fatalf("create with a password: %d %s", code, out)
 	}
 	if _, code := uw.signIn("hanna", "hanna heeft een wachtwoord"); code != http.StatusSeeOther {
