@@ -282,8 +282,8 @@ func (s *Store) Create(ctx context.Context, u wiki.User, password string) (*wiki
 // lower case; an empty Role means reader; Disabled and Created are
 // ignored. Returns wiki.ErrNameTaken when the name is in use and
 // wiki.ErrInvalidInput for a bad name, display name, e-mail, role, group,
-// language
-// or password (fewer than 12 characters or more than 1024 bytes).
+// language or password (fewer than 12 characters or more than 1024
+// bytes).
 func (s *Store) CreateBy(ctx context.Context, by wiki.Actor, u wiki.User, password string) (*wiki.User, error) {
 	name, rec, err := newRecord(u)
 	if err != nil {
