@@ -90,9 +90,16 @@ func TestAdminInvitesOnTheWeb(t *testing.T) {
 	}
 
 	eva := uw.browser()
-	code, body, _ = eva.get(link)
+	code, body, hdr := eva.get(link)
 	if code != 200 || !strings.Contains(body, "Je gebruikersnaam is eva.") || !strings.Contains(body, `<label for="wwPassword2">Herhaal het wachtwoord</label>`) {
 		t.Fatalf("invitation form: %d\n%s", code, body)
+	}
+	// The secret in the address goes to no other site: no Referer leaves
+	// the site, the page links and loads nothing elsewhere, and it is not
+	// cached.
+	if hdr.Get("Referrer-Policy") != "same-origin" || hdr.Get("Cache-Control") != "no-store" ||
+		regexp.MustCompile(`(href|src|action)="(https?:)?//`).MatchString(body) {
+		t.Fatalf("the invitation page may leak its link: %v\n%s", hdr, body)
 	}
 	if code, body, _ := eva.post(link, url.Values{"password": {"kort"}, "password2": {"kort"}}); code != 400 || !strings.Contains(body, "at least 12") {
 		t.Fatalf("a short password: %d\n%s", code, body)
@@ -100,7 +107,7 @@ func TestAdminInvitesOnTheWeb(t *testing.T) {
 	if code, _, _ := eva.post(link, url.Values{"password": {"eva kiest een wachtwoord"}, "password2": {"eva kiest iets anders"}}); code != 400 {
 		t.Fatalf("mismatched passwords: %d", code)
 	}
-	code, _, hdr := eva.post(link, url.Values{"password": {"eva kiest een wachtwoord"}, "password2": {"eva kiest een wachtwoord"}, "display_name": {"Eva Jansen"}})
+	code, _, hdr = eva.post(link, url.Values{"password": {"eva kiest een wachtwoord"}, "password2": {"eva kiest een wachtwoord"}, "display_name": {"Eva Jansen"}})
 	if code != http.StatusSeeOther || hdr.Get("Location") != "/-/account?done=password-invite" {
 		t.Fatalf("accept the invitation: %d %v", code, hdr)
 	}
