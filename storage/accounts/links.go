@@ -227,3 +227,26 @@ func (s *Store) UseLink(ctx context.Context, req wiki.UseLinkRequest) (*wiki.Use
 	}
 	return user, nil
 }
+
+// PendingInvites returns, per login name, when the live invitation of an
+// account that has not chosen a password yet expires.
+func (s *Store) PendingInvites(ctx context.Context) (map[string]time.Time, error) {
+	now := s.now()
+	out := map[string]time.Time{}
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketLinks).ForEach(func(_, v []byte) error {
+			var l linkRecord
+			if json.Unmarshal(v, &l) != nil || l.Purpose != wiki.LinkInvite || !now.Before(l.Expires) {
+				return nil
+			}
+			if u, err := getUser(tx, l.User); err == nil && u.Password == "" {
+				out[l.User] = l.Expires
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pending invitations: %w", err)
+	}
+	return out, nil
+}

@@ -13,6 +13,7 @@ var userMessages = map[string][2]string{
 	"users-filter-any":     {"alle", "any"},
 	"users-filter-apply":   {"Zoeken", "Find"},
 	"users-shown":          {"%d van %d accounts.", "%d of %d accounts."},
+	"users-invited-until":  {"uitgenodigd, tot %s", "invited, until %s"},
 	"users-none":           {"Geen accounts gevonden.", "No accounts found."},
 	"users-new":            {"Nieuw account", "New account"},
 	"users-email-help":     {"Daarheen gaat de uitnodiging, als de wiki mail kan versturen.", "The invitation goes there, when the wiki can send mail."},

@@ -79,10 +79,12 @@ func (f userFilter) matches(u wiki.User) bool {
 
 type adminUsersData struct {
 	base
-	Users  []wiki.User
-	Total  int
-	Filter userFilter
-	Roles  []wiki.Role
+	Users []wiki.User
+	// Invited says until when accounts without a password are invited.
+	Invited map[string]time.Time
+	Total   int
+	Filter  userFilter
+	Roles   []wiki.Role
 	// Form is the create form as submitted, after a refusal.
 	Form  userForm
 	Error string
@@ -131,7 +133,10 @@ func (s *Server) adminUsersData(r *http.Request) (adminUsersData, error) {
 	d.Title = d.T("users-title")
 	d.Filter = filterOf(r)
 	var err error
-	d.Users, d.Total, err = s.listUsers(r, d.Filter)
+	if d.Users, d.Total, err = s.listUsers(r, d.Filter); err != nil {
+		return d, err
+	}
+	d.Invited, err = s.accounts.PendingInvites(r.Context())
 	return d, err
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"time"
 
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
@@ -35,6 +36,9 @@ type UserManager interface {
 	LinkUser(ctx context.Context, secret string, p wiki.LinkPurpose) (*wiki.User, error)
 	// UseLink sets the password chosen with a link and consumes it.
 	UseLink(ctx context.Context, req wiki.UseLinkRequest) (*wiki.User, error)
+	// PendingInvites returns when the live invitations of accounts
+	// without a password expire, by login name.
+	PendingInvites(ctx context.Context) (map[string]time.Time, error)
 
 	// Sessions lists the user's live sessions, current marked.
 	Sessions(ctx context.Context, user, current string) ([]wiki.Session, error)

@@ -81,6 +81,9 @@ func TestAdminInvitesOnTheWeb(t *testing.T) {
 	if u, _ := uw.accounts.User(context.Background(), "eva"); u == nil || u.Role != wiki.RoleEditor || len(u.Groups) != 2 {
 		t.Fatalf("eva: %+v", u)
 	}
+	if _, body, _ := carla.get("/-/admin/users?q=eva"); !strings.Contains(body, "uitgenodigd, tot 9 maart 2026 09:00") {
+		t.Fatalf("the list does not show the pending invitation:\n%s", body)
+	}
 	if _, code := uw.signIn("eva", ""); code != 401 {
 		t.Fatalf("an invited account without a password signs in: %d", code)
 	}
@@ -113,6 +116,9 @@ func TestAdminInvitesOnTheWeb(t *testing.T) {
 	}
 	if code, body, _ := eva.get(hdr.Get("Location")); code != 200 || !strings.Contains(body, "Welkom! Je wachtwoord is ingesteld") || !strings.Contains(body, "Eva Jansen") {
 		t.Fatalf("eva's account after the invitation: %d\n%s", code, body)
+	}
+	if _, body, _ := carla.get("/-/admin/users?q=eva"); strings.Contains(body, "uitgenodigd") {
+		t.Fatalf("the list shows an accepted invitation as pending:\n%s", body)
 	}
 	// Once only.
 	code, body, _ = uw.browser().get(link)
