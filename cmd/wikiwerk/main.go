@@ -139,6 +139,8 @@ type Main struct {
 	SecurityContacts []string
 	// notifyFlags: the daily digest of followed pages (notify.go).
 	notifyFlags
+	// commitFlags: which address web commits carry (commitemail.go).
+	commitFlags
 
 	// site is the web server, once made; git asks it who may do what.
 	site *web.Server
@@ -193,6 +195,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		return err
 	})
 	m.notifyFlags.register(fs)
+	m.commitFlags.register(fs)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		key := "WIKIWERK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -301,6 +304,12 @@ func seed(repo *storage.Repo) error {
 // Run starts the server and blocks until ctx is cancelled, then shuts down
 // gracefully: requests in flight, such as a save, are allowed to finish.
 func (m *Main) Run(ctx context.Context) error {
+	// Decided before the content repository is made: a new wiki is one
+	// without it.
+	commits, err := m.commitAddresses()
+	if err != nil {
+		return err
+	}
 	// The heap's live part is the history index and the caches; the rest
 	// is garbage the collector may leave until the heap doubles. A soft
 	// limit (-memory-limit) keeps a ten-year wiki within a small VM's
@@ -415,6 +424,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 		SecurityContacts: m.SecurityContacts,
 		RequireTwoFactor: m.Require2FA,
+		CommitAddresses:  commits,
 	})
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 
 var (
 	_ web.AccountStore = (*accounts.Store)(nil)
-	_ web.AccountAdmin = (*accounts.Store)(nil)
+	_ web.UserManager  = (*accounts.Store)(nil)
 )
 
 // cheap keeps argon2 fast in tests; the real cost is exercised by

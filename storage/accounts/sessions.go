@@ -26,6 +26,11 @@ type sessionRecord struct {
 	User    string    `json:"user"`
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
+	// LastSeen, IP and Agent are for the owner's list of sessions
+	// (sessionlist.go).
+	LastSeen time.Time `json:"last_seen,omitempty"`
+	IP       string    `json:"ip,omitempty"`
+	Agent    string    `json:"agent,omitempty"`
 }
 
 // newSecret returns 32 random bytes in unpadded base64url (43 characters).
@@ -147,6 +152,7 @@ func (s *Store) SessionUser(ctx context.Context, id string) (*wiki.User, error) 
 	var (
 		user    *wiki.User
 		expired bool
+		stale   bool
 	)
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketSessions).Get(key)
@@ -169,8 +175,12 @@ func (s *Store) SessionUser(ctx context.Context, id string) (*wiki.User, error) 
 			return fmt.Errorf("%w: the account %q is disabled", wiki.ErrUnauthenticated, sess.User)
 		}
 		user = r.user(sess.User)
+		stale = now.Sub(sess.LastSeen) >= lastSeenEvery
 		return nil
 	})
+	if err == nil && stale {
+		s.touchSession(ctx, key, now)
+	}
 	if expired {
 		// Tidy up now rather than wait for the next sweep; if this
 		// fails the sweep will do it, and the session is refused anyway.

@@ -288,8 +288,9 @@ func (s *Store) Create(ctx context.Context, u wiki.User, password string) (*wiki
 // CreateBy makes an account on behalf of by. The login name is stored in
 // lower case; an empty Role means reader; Disabled and Created are
 // ignored. Returns wiki.ErrNameTaken when the name is in use and
-// wiki.ErrInvalidInput for a bad name, display name, e-mail, role, group
-// or password (fewer than 12 characters or more than 1024 bytes).
+// wiki.ErrInvalidInput for a bad name, display name, e-mail, role, group,
+// language or password (fewer than 12 characters or more than 1024
+// bytes).
 func (s *Store) CreateBy(ctx context.Context, by wiki.Actor, u wiki.User, password string) (*wiki.User, error) {
 	name, rec, err := newRecord(u)
 	if err != nil {
@@ -341,10 +342,9 @@ func newRecord(u wiki.User) (string, *userRecord, error) {
 	if rec.Groups, err = normalizeGroups(u.Groups); err != nil {
 		return "", nil, err
 	}
-	if u.Lang != "" && u.Lang != "nl" && u.Lang != "en" {
-		return "", nil, fmt.Errorf("%w: language %q: use nl or en", wiki.ErrInvalidInput, u.Lang)
+	if rec.Lang, err = normalizeLang(u.Lang); err != nil {
+		return "", nil, err
 	}
-	rec.Lang = u.Lang
 	return name, rec, nil
 }
 

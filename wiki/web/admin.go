@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,48 +11,23 @@ import (
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
-// AccountAdmin is what the admin page needs of the account store besides
-// AccountStore (storage/accounts implements it). The store records each
-// change in the audit log itself, with the admin as actor.
-type AccountAdmin interface {
-	// List returns every account, sorted by login name.
-	List(ctx context.Context) ([]wiki.User, error)
-	// SetRole changes a user's role.
-	SetRole(ctx context.Context, by wiki.Actor, name string, role wiki.Role) error
-	// SetDisabled disables an account (its sessions end and its tokens
-	// stop working at once) or enables it again.
-	SetDisabled(ctx context.Context, by wiki.Actor, name string, disabled bool) error
-}
-
 // auditShown is how many audit log entries the admin page shows.
 const auditShown = 200
 
 type adminData struct {
 	base
-	Users []wiki.User
-	Roles []wiki.Role
-	Audit []wiki.AuditEvent
-	// Done reports the change that led here.
-	Done string
+	// Users, Admins and Disabled count the accounts for the overview.
+	Users, Admins, Disabled int
+	Audit                   []wiki.AuditEvent
 }
 
-func (s *Server) accountAdmin() (AccountAdmin, error) {
-	a, ok := s.accounts.(AccountAdmin)
-	if !ok {
-		return nil, fmt.Errorf("%w: this account store cannot be managed from the web", wiki.ErrNotFound)
-	}
-	return a, nil
-}
-
+// handleAdmin is the admin overview: links to the accounts and the audit
+// log, and the newest audit events.
 func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.mayAdmin(r); err != nil {
 		return err
 	}
-	admin, err := s.accountAdmin()
-	if err != nil {
-		return err
-	}
-	users, err := admin.List(r.Context())
+	users, err := s.accounts.List(r.Context())
 	if err != nil {
 		return err
 	}
@@ -61,55 +35,93 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := adminData{base: s.base(r, "", ""), Users: users, Audit: events,
-		Roles: []wiki.Role{wiki.RoleReader, wiki.RoleEditor, wiki.RoleAdmin}}
-	d.Title = d.T("admin-title")
-	switch done := r.URL.Query().Get("done"); done {
-	case "role", "disable", "enable":
-		d.Done = d.T("admin-done-"+done, r.URL.Query().Get("user"))
+	d := adminData{base: s.base(r, "", ""), Users: len(users), Audit: events}
+	for _, u := range users {
+		if u.Disabled {
+			d.Disabled++
+		} else if u.Role == wiki.RoleAdmin {
+			d.Admins++
+		}
 	}
+	d.Title = d.T("admin")
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, http.StatusOK, "admin", d)
 }
 
-// handleAdminUser changes one account: field action is "role" (with
-// field role), "disable" or "enable". An admin cannot change their own
-// account here, so that the last admin cannot lock everyone out.
+// handleAdminUser changes one account. Field action is "save" (display
+// name, e-mail, role, groups, language), "role" (with field role),
+// "disable", "enable", "invite" or "reset" (a one-time link, mailed or
+// shown on the answer). An admin cannot change their own role or disable
+// themselves, so that the last admin cannot lock everyone out.
 func (s *Server) handleAdminUser(w http.ResponseWriter, r *http.Request) error {
 	if err := s.mayAdmin(r); err != nil {
-		return err
-	}
-	admin, err := s.accountAdmin()
-	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
 	}
 	me := currentUser(r)
-	name := mux.Vars(r)["user"]
-	if strings.EqualFold(name, me.Name) {
-		return fmt.Errorf("%w: you cannot change your own account here; ask another admin, or use the wikiwerk user command", wiki.ErrForbidden)
+	f := r.PostForm
+	u, err := s.accounts.User(r.Context(), mux.Vars(r)["user"])
+	if err != nil {
+		return err
 	}
-	by := wiki.Actor{Name: me.Name, IP: s.clientIP(r)}
-	action := r.PostForm.Get("action")
+	self := u.Name == me.Name
+	by := s.actor(r)
+	action := f.Get("action")
+	var ch wiki.UserUpdate
 	switch action {
+	case "save":
+		display, email, lang, groups := f.Get("display_name"), f.Get("email"), f.Get("lang"), splitGroups(f.Get("groups"))
+		role := wiki.Role(f.Get("role"))
+		ch = wiki.UserUpdate{DisplayName: &display, Email: &email, Lang: &lang, Groups: &groups}
+		if role != u.Role {
+			if self {
+				return errOwnAccount
+			}
+			ch.Role = &role
+		}
 	case "role":
-		role, err := wiki.ParseRole(r.PostForm.Get("role"))
+		if self {
+			return errOwnAccount
+		}
+		role, err := wiki.ParseRole(f.Get("role"))
 		if err != nil {
 			return err
 		}
-		err = admin.SetRole(r.Context(), by, name, role)
-		if err != nil {
-			return err
-		}
+		ch.Role = &role
 	case "disable", "enable":
-		if err := admin.SetDisabled(r.Context(), by, name, action == "disable"); err != nil {
+		if self {
+			return errOwnAccount
+		}
+		disabled := action == "disable"
+		ch.Disabled = &disabled
+	case "invite", "reset":
+		sent, err := s.makeLink(r, u, wiki.LinkPurpose(action))
+		if err != nil {
+			if status, ok := formRefusal(err); ok {
+				return s.renderAdminUser(w, r, u.Name, func(d *adminUserData) { d.Error = publicMessage(err, status) })
+			}
 			return err
 		}
+		return s.renderAdminUser(w, r, u.Name, func(d *adminUserData) { d.Sent = &sent })
 	default:
 		return fmt.Errorf("%w: unknown action %q", wiki.ErrInvalidInput, action)
 	}
-	http.Redirect(w, r, "/-/admin?"+url.Values{"done": {action}, "user": {name}}.Encode(), http.StatusSeeOther)
+	if _, err := s.accounts.UpdateUser(r.Context(), by, u.Name, ch); err != nil {
+		if status, ok := formRefusal(err); ok && action == "save" {
+			return s.renderAdminUser(w, r, u.Name, func(d *adminUserData) { d.Error = publicMessage(err, status) })
+		}
+		return err
+	}
+	if action == "save" {
+		http.Redirect(w, r, "/-/admin/users/"+url.PathEscape(u.Name)+"?done=saved", http.StatusSeeOther)
+		return nil
+	}
+	back := "/-/admin/users?"
+	if strings.HasPrefix(f.Get("back"), "user") {
+		back = "/-/admin/users/" + url.PathEscape(u.Name) + "?"
+	}
+	http.Redirect(w, r, back+url.Values{"done": {action}, "user": {u.Name}}.Encode(), http.StatusSeeOther)
 	return nil
 }

@@ -200,6 +200,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *wiki.Us
 	if err != nil {
 		return fmt.Errorf("start session for %s: %w", u.Name, err)
 	}
+	s.noteSession(r, id)
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    id,
@@ -380,7 +381,7 @@ func (s *Server) publicPath(p string) bool {
 	case "/-/login", "/-/logout", "/-/setup", "/-/login/oidc", "/-/oidc/callback", "/-/healthz", loginSecondStep, securityTxtPath, unsubscribePath:
 		return true
 	}
-	return strings.HasPrefix(p, "/-/static/") || strings.HasPrefix(p, "/-/lang/") || strings.HasPrefix(p, s.gitPrefix)
+	return strings.HasPrefix(p, "/-/static/") || strings.HasPrefix(p, "/-/lang/") || strings.HasPrefix(p, s.gitPrefix) || linkPublic(p)
 }
 
 // localPath returns next if it is a path on this site, else "/": a return
@@ -447,7 +448,7 @@ func equalSecret(a, b string) bool {
 // themselves.
 func author(r *http.Request, given wiki.Author) wiki.Author {
 	if u := currentUser(r); u != nil {
-		return u.Author()
+		return commitAuthor(r, u)
 	}
 	return given
 }

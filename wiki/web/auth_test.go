@@ -715,7 +715,7 @@ func TestSetupLink(t *testing.T) {
 func TestAdminPage(t *testing.T) {
 	aw := newAuthWiki(t, authOptions{})
 	carla := aw.signedIn("carla")
-	code, body, _ := carla.get("/-/admin")
+	code, body, _ := carla.get("/-/admin/users")
 	if code != 200 || !strings.Contains(body, "Bram Jansen") || !strings.Contains(body, `<label for="wwRole-bram" class="visually-hidden">Rol van bram</label>`) {
 		t.Fatalf("admin page: %d\n%s", code, body)
 	}

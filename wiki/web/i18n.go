@@ -64,7 +64,7 @@ func lookupMessage(key string) ([2]string, bool) {
 // messageTables lists every message table.
 func messageTables() []map[string][2]string {
 	return []map[string][2]string{messages, editorMessages, diagramMessages, fileMessages, newPageMessages,
-		twoFactorMessages, followMessages}
+		twoFactorMessages, followMessages, userMessages}
 }
 
 // messages maps a key to its Dutch and English text. It is never written to.
@@ -291,13 +291,11 @@ var messages = map[string][2]string{
 	"token-once":              {"Kopieer de sleutel nu: hij wordt maar één keer getoond.", "Copy the token now: it is shown only this once."},
 	"token-use":               {"Gebruik: git clone met gebruikersnaam %s en deze sleutel als wachtwoord, of curl -u.", "Use it with git clone, with user name %s and the token as password, or with curl -u."},
 	"admin":                   {"Beheer", "Admin"},
-	"admin-title":             {"Accounts beheren", "Manage accounts"},
 	"admin-users":             {"Accounts", "Accounts"},
 	"admin-status":            {"Status", "Status"},
 	"admin-active":            {"actief", "active"},
 	"admin-disabled":          {"uitgeschakeld", "disabled"},
 	"admin-set-role":          {"Rol opslaan", "Save role"},
-	"admin-set-role-of":       {"Rol van %s opslaan", "Save the role of %s"},
 	"admin-disable":           {"Uitschakelen", "Disable"},
 	"admin-disable-of":        {"%s uitschakelen", "Disable %s"},
 	"admin-enable":            {"Inschakelen", "Enable"},

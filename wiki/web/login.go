@@ -231,28 +231,6 @@ func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type accountData struct {
-	base
-	Tokens []wiki.Token
-	// NewSecret is a token just made, shown this once.
-	NewSecret string
-	NewToken  wiki.Token
-	// Revoked reports a token just revoked.
-	Revoked bool
-	Error   string
-}
-
-func (s *Server) accountData(r *http.Request, u *wiki.User) (accountData, error) {
-	d := accountData{base: s.base(r, "", "")}
-	d.Title = d.T("account-title")
-	tokens, err := s.accounts.Tokens(r.Context(), u.Name)
-	if err != nil {
-		return d, err
-	}
-	d.Tokens = tokens
-	return d, nil
-}
-
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.requireUser(r)
 	if err != nil {

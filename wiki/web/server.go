@@ -91,6 +91,9 @@ type Config struct {
 	// RequireTwoFactor is who must sign in with a second factor (the
 	// -require-2fa flag, twofactor.go); "" means TwoFactorNone.
 	RequireTwoFactor TwoFactorScope
+	// CommitAddresses decides whether signed-in people's commits carry
+	// their e-mail address or a pseudonym (wiki/author.go).
+	CommitAddresses wiki.CommitAddresses
 }
 
 // Server is the wiki's HTTP handler.
@@ -122,6 +125,7 @@ type Server struct {
 
 	// unsubscribeKey checks the signed links of notification mail.
 	unsubscribeKey []byte
+	commits        wiki.CommitAddresses
 
 	policy     wiki.Policy
 	accounts   AccountStore
@@ -203,6 +207,7 @@ func New(cfg Config) (*Server, error) {
 		now:         cfg.Now,
 
 		securityContacts: cfg.SecurityContacts,
+		commits:          cfg.CommitAddresses,
 
 		policy:     cfg.Policy,
 		accounts:   cfg.Accounts,
@@ -231,11 +236,13 @@ func New(cfg Config) (*Server, error) {
 	// Ahead of the API's own routes, where "/pages/{page:.+}" would take
 	// ".../links".
 	s.registerNavAPIRoutes(api)
+	s.registerUserAPIRoutes(api)
 	s.registerAPIRoutes(api)
 	s.registerWellKnownRoutes(r)
 	s.registerNavRoutes(r)
 	s.registerTwoFactorRoutes(r, api)
 	s.registerAccountRoutes(r)
+	s.registerUserRoutes(r)
 	s.registerActionRoutes(r)
 	s.registerFileRoutes(r)
 	s.registerFileMoveRoutes(r)
@@ -273,6 +280,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = withIdentity(r, id)
+	r = withCommitAddresses(r, s.commits)
 	if err := checkAPIMediaType(r); err != nil {
 		s.fail(w, r, err)
 		return

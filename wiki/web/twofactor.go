@@ -362,15 +362,6 @@ func (s *Server) codeAllowed(ip, user string) error {
 	return nil
 }
 
-// actor is the request's user as the store records them.
-func (s *Server) actor(r *http.Request) wiki.Actor {
-	a := wiki.Actor{IP: s.clientIP(r)}
-	if u := currentUser(r); u != nil {
-		a.Name = u.Name
-	}
-	return a
-}
-
 // secondStep is what the second-step cookie holds.
 type secondStep struct {
 	User string
