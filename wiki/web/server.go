@@ -82,6 +82,9 @@ type Config struct {
 	// links that leave the browser (mail, invitations); "" builds them
 	// from the request.
 	BaseURL string
+	// Routes, when set, is told the route template of every routed
+	// request, for metrics.
+	Routes RouteObserver
 }
 
 // Server is the wiki's HTTP handler.
@@ -198,6 +201,7 @@ func New(cfg Config) (*Server, error) {
 	// Names are validated by the handlers after decoding. Cleaning would
 	// turn "/a/../b" into a redirect instead of the 400 it deserves.
 	r.SkipClean(true)
+	r.Use(observeRoutes(cfg.Routes))
 	if cfg.Git != nil {
 		r.PathPrefix(s.gitPrefix).Handler(cfg.Git)
 	}
