@@ -131,6 +131,8 @@ type Main struct {
 	// Mail holds the SMTP flags and -base-url; mail is off without
 	// -smtp-addr.
 	Mail mail.Settings
+	// opsFlags: metrics, log format.
+	opsFlags
 
 	// site is the web server, once made; git asks it who may do what.
 	site *web.Server
@@ -142,7 +144,7 @@ type Main struct {
 // NewMain returns a Main that logs to w.
 func NewMain(w io.Writer) *Main {
 	return &Main{
-		log:    slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		log:    newLogger(w, "text"),
 		stderr: w,
 	}
 }
@@ -177,6 +179,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.Var(langValue{&m.Lang}, "lang", "default language of pages (for search): nl or en; a page's front matter lang: overrides it")
 	m.authFlags.register(fs)
 	m.Mail.Register(fs)
+	m.registerOps(fs, getenv)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		key := "WIKIWERK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -207,7 +210,7 @@ func (m *Main) openRepo() (*storage.Repo, error) {
 	if n, err := fsutil.RemoveTemps(m.DataDir); err == nil && n > 0 {
 		m.log.Info("removed temporary files of an interrupted write", "count", n)
 	}
-	opt := storage.Options{IndexPath: filepath.Join(m.DataDir, "history.idx"), Logger: m.log, BuildInBackground: true}
+	opt := storage.Options{IndexPath: filepath.Join(m.DataDir, "history.idx"), Logger: m.log, BuildInBackground: true, LockObserver: m.metrics}
 	dir := filepath.Join(m.DataDir, "content.git")
 	var repo *storage.Repo
 	var err error
@@ -316,6 +319,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer indexSaver.Close()
+	m.watch("history", indexSaver)
 	blameIdx, stopBlame, err := m.openBlame(ctx, repo)
 	if err != nil {
 		return err
@@ -327,12 +331,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	defer ix.Close()
 	defer searchSub.Close()
+	m.watch("search", searchSub)
 	graph, linksSub, err := m.openLinks(ctx, repo)
 	if err != nil {
 		return err
 	}
 	defer graph.Close()
 	defer linksSub.Close()
+	m.watch("links", linksSub)
 	stopHousekeeping := startHousekeeping(ctx, repo, storage.HousekeepingOptions{Logger: m.log})
 	defer stopHousekeeping()
 	theme, err := themes.Open(m.ThemeDir)
@@ -366,7 +372,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	git := m.gitHandler(repo)
 	srv, err := web.New(web.Config{
-		Wiki:        wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20, FileTypes: m.FileTypes}),
+		Wiki:        wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20, FileTypes: m.FileTypes, SaveObserver: m.metrics}),
 		Theme:       theme,
 		Policy:      m.policy,
 		Accounts:    store,
@@ -378,17 +384,23 @@ func (m *Main) Run(ctx context.Context) error {
 		GitPrefix:   strings.TrimSuffix(gitPrefix, "/"),
 		ContentLang: m.Lang,
 		CloneURL:    cloneURL(ln.Addr()),
-		Search:      ix,
+		Search:      timedSearch{ix, m.metrics},
 		Links:       graph,
 		Mail:        mailer,
 		BaseURL:     m.Mail.BaseURL,
+		Routes:      m.metrics,
 	})
 	if err != nil {
 		return err
 	}
 	m.site = srv
+	handler, stopOps, err := m.startOps(opsParts{repo: repo, site: srv, search: ix, mail: mailQueue, next: withGit(srv, git)})
+	if err != nil {
+		return err
+	}
+	defer stopOps()
 	httpServer := &http.Server{
-		Handler:           withGit(srv, git),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
