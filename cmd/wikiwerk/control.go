@@ -130,6 +130,7 @@ func controlHandler(store *accounts.Store, uid int) http.Handler {
 	call(callGroups, func(ctx context.Context, req controlRequest) (controlResponse, error) {
 		return controlResponse{}, store.SetGroups(ctx, cliActor, req.User.Name, req.Groups)
 	})
+	registerBackupCalls(mux, store)
 	return requireUID(uid, mux)
 }
 

@@ -65,6 +65,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return (&userCommand{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}).run(ctx, args)
 	case "check":
 		return (&checkCommand{stdout: stdout, stderr: stderr, getenv: os.Getenv}).run(ctx, args)
+	case "backup":
+		return (&backupCommand{opsCommand{stdout: stdout, stderr: stderr, getenv: os.Getenv}}).run(ctx, args)
+	case "restore":
+		return (&restoreCommand{opsCommand{stdout: stdout, stderr: stderr, getenv: os.Getenv}}).run(ctx, args)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
@@ -82,8 +86,11 @@ const usage = `usage:
                  [-read anyone|signed-in] [-protect "Beleid,Intern=beleidsteam+ict"] [-trust-proxy]
                  [-oidc-issuer URL -oidc-client-id ID -oidc-client-secret S -oidc-redirect-url URL
                   -oidc-scopes S -oidc-role-claim C -oidc-admin-values V -oidc-editor-values V]
+                 [-metrics-addr 127.0.0.1:9150] [-log-format text|json]
   wikiwerk user add|list|passwd|disable|role|groups ...   (wikiwerk user help)
   wikiwerk check [-data DIR] [-repair]   verify (and repair) the repository and indexes
+  wikiwerk backup [-data DIR] -to FILE  an archive of the running wiki (wikiwerk backup -h)
+  wikiwerk restore -from FILE -data DIR  into an empty folder (wikiwerk restore -h)
   wikiwerk version
 Every flag can also be set as WIKIWERK_<FLAG> (for example WIKIWERK_DATA).`
 
