@@ -51,7 +51,9 @@ func readRefs(st *filesystem.Storage) ([]Ref, string, error) {
 			if r.Type() == plumbing.SymbolicReference {
 				head = r.Target().String()
 			}
-		case r.Type() == plumbing.HashReference && strings.HasPrefix(r.Name().String(), "refs/"):
+		case r.Type() == plumbing.HashReference && strings.HasPrefix(r.Name().String(), "refs/") && r.Name().Validate() == nil:
+			// Validate leaves out "refs/heads/main.lock", the lock file of
+			// a ref being updated, which the listing shows meanwhile.
 			refs = append(refs, Ref{Name: r.Name().String(), Hash: r.Hash().String()})
 		}
 		return nil
