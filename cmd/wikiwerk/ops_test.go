@@ -245,6 +245,16 @@ func TestMetricsCountSavesAndPushes(t *testing.T) {
 	if _, _, code := apiPut(http.DefaultClient, srv.url, page, "# Anders\n\nDrie.\n", p.Revision, "Cor"); code != http.StatusConflict {
 		t.Fatalf("stale API save: %d, want 409", code)
 	}
+	// Two edits of different paragraphs from the same revision: the
+	// second is merged.
+	other := "merged/page"
+	base, _, _ := apiPut(http.DefaultClient, srv.url, other, "Een.\n\nTwee.\n\nDrie.\n\nVier.\n", "", "Anna")
+	if r, _, code := apiPut(http.DefaultClient, srv.url, other, "Een!\n\nTwee.\n\nDrie.\n\nVier.\n", base, "Bram"); r == "" {
+		t.Fatalf("first edit: %d", code)
+	}
+	if r, merged, code := apiPut(http.DefaultClient, srv.url, other, "Een.\n\nTwee.\n\nDrie.\n\nVier!\n", base, "Cor"); r == "" || !merged {
+		t.Fatalf("second edit: %d, merged %v", code, merged)
+	}
 	// The page view twice: the second comes from the view cache.
 	get(t, srv.url+"/"+page)
 	get(t, srv.url+"/"+page)
@@ -270,8 +280,11 @@ func TestMetricsCountSavesAndPushes(t *testing.T) {
 	delta := func(name string, labels ...string) float64 {
 		return value(after, name, labels...) - max(0, value(before, name, labels...))
 	}
-	if d := delta("wikiwerk_page_saves_total", "outcome", "committed"); d != 2 {
-		t.Errorf("committed saves moved by %v, want 2", d)
+	if d := delta("wikiwerk_page_saves_total", "outcome", "committed"); d != 4 {
+		t.Errorf("committed saves moved by %v, want 4", d)
+	}
+	if d := delta("wikiwerk_page_saves_total", "outcome", "merged"); d != 1 {
+		t.Errorf("merged saves moved by %v, want 1", d)
 	}
 	if d := delta("wikiwerk_page_saves_total", "outcome", "conflict"); d != 1 {
 		t.Errorf("conflicts moved by %v, want 1", d)
