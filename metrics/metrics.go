@@ -16,6 +16,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -321,7 +322,7 @@ func Protect(token string, next http.Handler) http.Handler {
 		}
 		auth := r.Header.Get("Authorization")
 		const prefix = "Bearer "
-		if len(auth) < len(prefix) || !equalFold(auth[:len(prefix)], prefix) {
+		if len(auth) < len(prefix) || !strings.EqualFold(auth[:len(prefix)], prefix) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="wikiwerk metrics"`)
 			http.Error(w, "metrics need a bearer token (WIKIWERK_METRICS_TOKEN)", http.StatusUnauthorized)
 			return
@@ -332,24 +333,4 @@ func Protect(token string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// equalFold compares ASCII case-insensitively ("bearer " is allowed).
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/wikiwerk/wikiwerk/internal/requestid"
@@ -119,11 +120,20 @@ func (m *Main) startOps(p opsParts) (http.Handler, func(), error) {
 			ready.consumers = append(ready.consumers, &readyConsumer{name: c.name, sub: c.sub})
 		}
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/-/readyz", ready)
-	mux.Handle("/-/metrics", metrics.Protect(m.metricsToken, mt.Handler()))
-	mux.Handle("/", p.next)
-	h := requestid.Middleware(requestid.Options{Logger: m.log}, mt.Middleware(labelOps(mux)))
+	scrape := metrics.Protect(m.metricsToken, mt.Handler())
+	// A switch, not an http.ServeMux: that would redirect paths with
+	// ".." that the wiki answers with 400 itself.
+	routes := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/-/readyz":
+			ready.ServeHTTP(w, r)
+		case "/-/metrics":
+			scrape.ServeHTTP(w, r)
+		default:
+			p.next.ServeHTTP(w, r)
+		}
+	})
+	h := requestid.Middleware(requestid.Options{Logger: m.log}, mt.Middleware(labelOps(routes)))
 	stop := func() {}
 	if m.MetricsAddr != "" {
 		ln, err := net.Listen("tcp", m.MetricsAddr)
@@ -158,7 +168,7 @@ func labelOps(next http.Handler) http.Handler {
 		switch p := r.URL.Path; {
 		case p == "/-/readyz", p == "/-/metrics":
 			metrics.SetRoute(r.Context(), p)
-		case len(p) >= len(gitPrefix) && p[:len(gitPrefix)] == gitPrefix:
+		case strings.HasPrefix(p, gitPrefix):
 			metrics.SetRoute(r.Context(), gitPrefix+"*")
 		}
 		next.ServeHTTP(w, r)

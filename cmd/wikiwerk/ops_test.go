@@ -418,3 +418,20 @@ func TestReadyzEndToEnd(t *testing.T) {
 		t.Error("the test expects reading to need an account")
 	}
 }
+
+// TestOpsHandlerLeavesPathsAlone: the handler around the wiki does not
+// clean paths (a redirect); the wiki refuses "..", as without it.
+func TestOpsHandlerLeavesPathsAlone(t *testing.T) {
+	srv := startOpsServer(t, nil, "-data", t.TempDir())
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, p := range []string{"/-/edit/..%2Fx", "/-/readyz/../Home"} {
+		resp, err := client.Get(srv.url + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", p, resp.StatusCode)
+		}
+	}
+}
