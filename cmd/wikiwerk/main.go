@@ -28,6 +28,7 @@ import (
 	"github.com/wikiwerk/wikiwerk/content"
 	"github.com/wikiwerk/wikiwerk/internal/fsutil"
 	"github.com/wikiwerk/wikiwerk/mail"
+	"github.com/wikiwerk/wikiwerk/metrics"
 	"github.com/wikiwerk/wikiwerk/storage"
 	"github.com/wikiwerk/wikiwerk/themes"
 	"github.com/wikiwerk/wikiwerk/wiki"
@@ -151,8 +152,10 @@ type Main struct {
 // NewMain returns a Main that logs to w.
 func NewMain(w io.Writer) *Main {
 	return &Main{
-		log:    newLogger(w, "text"),
-		stderr: w,
+		log: newLogger(w, "text"),
+		// The server's own metrics registry, never the global one.
+		opsFlags: opsFlags{metrics: metrics.New()},
+		stderr:   w,
 	}
 }
 

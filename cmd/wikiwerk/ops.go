@@ -67,7 +67,6 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 // registerOps adds the service flags to fs and reads the metrics token
 // with getenv.
 func (m *Main) registerOps(fs *flag.FlagSet, getenv func(string) string) {
-	m.metrics = metrics.New()
 	m.metricsToken = getenv(metricsTokenVar)
 	fs.StringVar(&m.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9150); without it /-/metrics on -addr answers only with the bearer token in "+metricsTokenVar)
 	m.LogFormat = "text"
