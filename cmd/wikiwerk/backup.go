@@ -60,6 +60,9 @@ Then start the wiki with: wikiwerk serve -data DIR (it rebuilds its indexes).`},
 	"check-problem":      {"PROBLEEM: %s", "PROBLEM: %s"},
 	"restored-next":      {"Start de wiki met: wikiwerk serve -data %s (de indexen worden opnieuw opgebouwd)", "Start the wiki with: wikiwerk serve -data %s (it rebuilds its indexes)"},
 	"err-unexpected-arg": {"onverwachte argumenten: %s", "unexpected arguments: %s"},
+	"err-no-repo":        {"geen wiki in %s (er is geen %s): controleer -data of WIKIWERK_DATA", "no wiki in %s (there is no %s): check -data or WIKIWERK_DATA"},
+	"err-restore":        {"de reservekopie is niet teruggezet en %s is weer leeg", "the backup was not restored, and %s is empty again"},
+	"err-backup":         {"er is geen reservekopie geschreven", "no backup was written"},
 }
 
 // opsCommand is the common part of wikiwerk backup and restore.
@@ -117,6 +120,13 @@ func (c *backupCommand) run(ctx context.Context, args []string) int {
 		fs.Usage()
 		return 2
 	}
+	repoDir := *repoPath
+	if repoDir == "" {
+		repoDir = filepath.Join(*data, "content.git")
+	}
+	if _, err := os.Stat(repoDir); err != nil {
+		return c.fail("backup", errors.New(c.msg("err-no-repo", *data, repoDir)))
+	}
 	compress := *gz || strings.HasSuffix(*to, ".gz") || strings.HasSuffix(*to, ".tgz")
 	source := ""
 	opt := backup.Options{
@@ -157,7 +167,7 @@ func (c *backupCommand) run(ctx context.Context, args []string) int {
 		case errors.Is(err, accounts.ErrInUse):
 			err = errors.New(c.msg("err-accounts-use", socketPath(*data)))
 		}
-		return c.fail("backup", err)
+		return c.fail("backup", fmt.Errorf("%s: %w", c.msg("err-backup"), err))
 	}
 	size := "?"
 	if fi, err := os.Stat(*to); err == nil {

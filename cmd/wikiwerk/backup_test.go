@@ -190,3 +190,32 @@ func TestRestoreRefusesNonEmptyFolder(t *testing.T) {
 		t.Errorf("backup without -to: %d", code)
 	}
 }
+
+// TestBackupErrorsInBothLanguages: a data folder without a wiki and a
+// damaged archive are explained in Dutch and English.
+func TestBackupErrorsInBothLanguages(t *testing.T) {
+	empty := t.TempDir()
+	archive := filepath.Join(t.TempDir(), "wiki.tar")
+	for lang, want := range map[string]string{"nl": "geen wiki in", "en": "no wiki in"} {
+		t.Setenv("WIKIWERK_LANG", lang)
+		code, _, errOut := wikiwerk(t, "", "backup", "-data", empty, "-to", archive)
+		if code != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("%s: backup of an empty folder: %d %q", lang, code, errOut)
+		}
+	}
+	if _, err := os.Stat(archive); !os.IsNotExist(err) {
+		t.Errorf("a failed backup left %s: %v", archive, err)
+	}
+	os.WriteFile(archive, []byte("not a tar file at all"), 0o600)
+	for lang, want := range map[string]string{"nl": "niet teruggezet", "en": "not restored"} {
+		t.Setenv("WIKIWERK_LANG", lang)
+		target := filepath.Join(t.TempDir(), "r")
+		code, _, errOut := wikiwerk(t, "", "restore", "-from", archive, "-data", target)
+		if code != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("%s: restore of garbage: %d %q", lang, code, errOut)
+		}
+		if entries, _ := os.ReadDir(target); len(entries) != 0 {
+			t.Errorf("a failed restore left %d entries", len(entries))
+		}
+	}
+}

@@ -48,7 +48,7 @@ func (c *restoreCommand) run(ctx context.Context, args []string) int {
 		return c.fail("restore", errors.New(c.msg("err-not-empty", *data)))
 	}
 	if err != nil {
-		return c.fail("restore", err)
+		return c.fail("restore", fmt.Errorf("%s: %w", c.msg("err-restore", *data), err))
 	}
 	head, at := headOf(man)
 	fmt.Fprintln(c.stdout, c.msg("restored", *data, head, at, man.Created.Format("2006-01-02 15:04:05 MST")))
