@@ -130,7 +130,8 @@ func Write(ctx context.Context, w io.Writer, opt Options) (*Manifest, error) {
 	if _, err := os.Stat(filepath.Join(gitDir, "HEAD")); err != nil {
 		return nil, fmt.Errorf("backup: %s is not a git repository: %w", opt.RepoDir, err)
 	}
-	tmp, err := os.MkdirTemp(opt.TempDir, "wikiwerk-backup-")
+	// A dot name, so that a walk of the data folder skips it.
+	tmp, err := os.MkdirTemp(opt.TempDir, ".wikiwerk-backup-")
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}

@@ -63,6 +63,7 @@ Then start the wiki with: wikiwerk serve -data DIR (it rebuilds its indexes).`},
 	"err-no-repo":        {"geen wiki in %s (er is geen %s): controleer -data of WIKIWERK_DATA", "no wiki in %s (there is no %s): check -data or WIKIWERK_DATA"},
 	"err-restore":        {"de reservekopie is niet teruggezet en %s is weer leeg", "the backup was not restored, and %s is empty again"},
 	"err-backup":         {"er is geen reservekopie geschreven", "no backup was written"},
+	"err-inside-data":    {"schrijf de reservekopie buiten de datamap %s: anders komt elke kopie in de volgende terecht", "write the backup outside the data folder %s: else every backup ends up in the next one"},
 }
 
 // opsCommand is the common part of wikiwerk backup and restore.
@@ -119,6 +120,9 @@ func (c *backupCommand) run(ctx context.Context, args []string) int {
 		fmt.Fprintln(c.stderr, c.msg("err-no-to"))
 		fs.Usage()
 		return 2
+	}
+	if inside(*to, *data) {
+		return c.fail("backup", errors.New(c.msg("err-inside-data", *data)))
 	}
 	repoDir := *repoPath
 	if repoDir == "" {
@@ -245,6 +249,17 @@ func humanSize(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// inside reports whether path p lies in folder dir.
+func inside(p, dir string) bool {
+	ap, err1 := filepath.Abs(p)
+	ad, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(ad, ap)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // syncDir makes a rename in dir durable.

@@ -206,6 +206,10 @@ func TestBackupErrorsInBothLanguages(t *testing.T) {
 	if _, err := os.Stat(archive); !os.IsNotExist(err) {
 		t.Errorf("a failed backup left %s: %v", archive, err)
 	}
+	t.Setenv("WIKIWERK_LANG", "en")
+	if code, _, errOut := wikiwerk(t, "", "backup", "-data", empty, "-to", filepath.Join(empty, "sub", "b.tar")); code != 1 || !strings.Contains(errOut, "outside the data folder") {
+		t.Errorf("backup into the data folder: %d %q", code, errOut)
+	}
 	os.WriteFile(archive, []byte("not a tar file at all"), 0o600)
 	for lang, want := range map[string]string{"nl": "niet teruggezet", "en": "not restored"} {
 		t.Setenv("WIKIWERK_LANG", lang)
