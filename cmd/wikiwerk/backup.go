@@ -19,14 +19,16 @@ import (
 var backupMessages = map[string][2]string{
 	"backup-usage": {`gebruik:
   wikiwerk backup [-data MAP] [-repo PAD] [-gzip] -to BESTAND
-Schrijft een reservekopie van de wiki naar BESTAND (tar; gzip met -gzip of een naam op .gz/.tgz):
+Schrijft een reservekopie van de wiki naar BESTAND (tar; gzip met -gzip of een naam op .gz/.tgz;
+-to - schrijft naar standaarduitvoer, voor een pijp):
 de inhoud als git-bundel van elke ref, een kopie van de accounts en de sleutels en instellingen in
 MAP. Kan terwijl de wiki draait: de accounts komen dan via DATA/wikiwerk.sock (draai het als de
 OS-gebruiker van de wiki). De kopie toont de wiki op het moment dat de backup begon. Indexen
 (history.idx, search/, links/, blame.db) en de mailwachtrij zitten er niet in: de wiki bouwt ze opnieuw.
 Een bestaand BESTAND wordt pas vervangen als de nieuwe kopie compleet is.`, `usage:
   wikiwerk backup [-data DIR] [-repo PATH] [-gzip] -to FILE
-Writes a backup of the wiki to FILE (tar; gzip with -gzip or a name ending in .gz/.tgz): the
+Writes a backup of the wiki to FILE (tar; gzip with -gzip or a name ending in .gz/.tgz;
+-to - writes to standard output, for a pipe): the
 content as a git bundle of every ref, a copy of the accounts, and the keys and settings in DIR.
 Works while the wiki runs: the accounts then come through DATA/wikiwerk.sock (run it as the
 wiki's OS user). The copy shows the wiki as it was when the backup started. Indexes
@@ -104,7 +106,7 @@ func (c *backupCommand) run(ctx context.Context, args []string) int {
 	fs.Usage = func() { fmt.Fprintln(c.stderr, c.msg("backup-usage")) }
 	data := fs.String("data", c.dataDefault(), "data folder")
 	repoPath := fs.String("repo", c.getenv("WIKIWERK_REPO"), "the repository, when not DATA/content.git")
-	to := fs.String("to", "", "the backup file to write")
+	to := fs.String("to", "", "the backup file to write; - for standard output")
 	gz := fs.Bool("gzip", false, "compress with gzip (also when FILE ends in .gz or .tgz)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -145,24 +147,17 @@ func (c *backupCommand) run(ctx context.Context, args []string) int {
 			return err
 		},
 	}
-	dir := filepath.Dir(*to)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(*to)+".tmp-")
-	if err != nil {
-		return c.fail("backup", err)
-	}
-	defer os.Remove(tmp.Name())
-	man, err := backup.Write(ctx, tmp, opt)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), *to)
-	}
-	if err == nil {
-		err = syncDir(dir)
+	var man *backup.Manifest
+	var err error
+	report := c.stdout
+	if *to == "-" {
+		// To standard output, for a pipe (restic, borg, ssh); the
+		// report goes to standard error then.
+		opt.TempDir = ""
+		report = c.stderr
+		man, err = backup.Write(ctx, c.stdout, opt)
+	} else {
+		man, err = writeArchive(ctx, *to, opt)
 	}
 	if err != nil {
 		switch {
@@ -173,19 +168,45 @@ func (c *backupCommand) run(ctx context.Context, args []string) int {
 		}
 		return c.fail("backup", fmt.Errorf("%s: %w", c.msg("err-backup"), err))
 	}
-	size := "?"
-	if fi, err := os.Stat(*to); err == nil {
+	size := "-"
+	if fi, err := os.Stat(*to); err == nil && *to != "-" {
 		size = humanSize(fi.Size())
 	}
-	fmt.Fprintln(c.stdout, c.msg("backup-written", *to, size))
+	fmt.Fprintln(report, c.msg("backup-written", *to, size))
 	head, at := headOf(man)
-	fmt.Fprintln(c.stdout, c.msg("backup-moment", man.Created.Format("2006-01-02 15:04:05 MST"), head, at))
+	fmt.Fprintln(report, c.msg("backup-moment", man.Created.Format("2006-01-02 15:04:05 MST"), head, at))
 	acc := c.msg("accounts-none")
 	if source != "" {
 		acc = c.msg(source)
 	}
-	fmt.Fprintln(c.stdout, c.msg("backup-contents", len(man.Refs), man.Objects, acc, countData(man)))
+	fmt.Fprintln(report, c.msg("backup-contents", len(man.Refs), man.Objects, acc, countData(man)))
 	return 0
+}
+
+// writeArchive writes the archive to a temporary file beside to and
+// renames it into place once it is complete and on disk, so that an
+// existing backup is never replaced by a broken one.
+func writeArchive(ctx context.Context, to string, opt backup.Options) (*backup.Manifest, error) {
+	dir := filepath.Dir(to)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(to)+".tmp-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	man, err := backup.Write(ctx, tmp, opt)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), to)
+	}
+	if err == nil {
+		err = syncDir(dir)
+	}
+	return man, err
 }
 
 // copyAccounts writes a copy of the accounts database to w: from the

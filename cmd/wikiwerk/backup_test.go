@@ -223,3 +223,25 @@ func TestBackupErrorsInBothLanguages(t *testing.T) {
 		}
 	}
 }
+
+// TestBackupToStandardOutput: "-to -" writes the archive to standard
+// output (for a pipe) and the report to standard error; it restores.
+func TestBackupToStandardOutput(t *testing.T) {
+	t.Setenv("WIKIWERK_LANG", "en")
+	data := t.TempDir()
+	srv := startOpsServer(t, nil, "-data", data)
+	code, out, errOut := wikiwerk(t, "", "backup", "-data", data, "-gzip", "-to", "-")
+	srv.stop()
+	if code != 0 || !strings.Contains(errOut, "Backup written: -") {
+		t.Fatalf("backup to standard output: %d %q", code, errOut)
+	}
+	if len(out) < 2 || out[0] != 0x1f || out[1] != 0x8b {
+		t.Fatalf("standard output is not a gzip stream: %d bytes", len(out))
+	}
+	archive := filepath.Join(t.TempDir(), "piped.tar.gz")
+	os.WriteFile(archive, []byte(out), 0o600)
+	restored := filepath.Join(t.TempDir(), "r")
+	if out := mustRun(t, "", "restore", "-from", archive, "-data", restored); !strings.Contains(out, "Check: all is well") {
+		t.Fatalf("restore of the piped archive:\n%s", out)
+	}
+}
