@@ -96,7 +96,7 @@ func New() *Metrics {
 		Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 	}, []string{"result"})
 	m.reg.MustRegister(m.requests, m.duration, m.saves, m.pushes, m.lockWait, m.lockHold, m.search,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewBuildInfoCollector(),
 		(*feedCollector)(m), (*cacheCollector)(m))
 	// The outcomes exist from the start, so that a rate over them is
 	// defined before the first save.

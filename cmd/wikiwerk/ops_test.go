@@ -216,7 +216,7 @@ func TestMetricsCountSavesAndPushes(t *testing.T) {
 		t.Fatalf("no metrics address in the log:\n%s", strings.Join(srv.lines(), "\n"))
 	}
 	before := scrape(t, metricsURL, token)
-	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes", "wikiwerk_mail_queue_length",
+	for _, name := range []string{"go_goroutines", "go_build_info", "process_resident_memory_bytes", "wikiwerk_mail_queue_length",
 		"wikiwerk_feed_consumer_lag_commits", "wikiwerk_cache_hits_total", "wikiwerk_cache_misses_total"} {
 		if before[name] == nil {
 			t.Errorf("no %s in the metrics", name)
