@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -113,7 +115,7 @@ func (m *Main) startOps(p opsParts) (http.Handler, func(), error) {
 		}
 		return float64(q.Len())
 	})
-	ready := &readiness{repo: p.repo, history: p.repo, search: p.search}
+	ready := &readiness{gitDir: m.gitDir(), repo: p.repo, history: p.repo, search: p.search}
 	for _, c := range m.consumers {
 		if c.name == "search" {
 			ready.consumers = append(ready.consumers, &readyConsumer{name: c.name, sub: c.sub})
@@ -158,6 +160,18 @@ func (m *Main) startOps(p opsParts) (http.Handler, func(), error) {
 		}
 	}
 	return h, stop, nil
+}
+
+// gitDir is the content repository's git folder.
+func (m *Main) gitDir() string {
+	dir := filepath.Join(m.DataDir, "content.git")
+	if m.RepoPath != "" {
+		dir = m.RepoPath
+		if fi, err := os.Stat(filepath.Join(dir, ".git")); err == nil && fi.IsDir() {
+			dir = filepath.Join(dir, ".git")
+		}
+	}
+	return dir
 }
 
 // labelOps gives the requests that the router does not see their route

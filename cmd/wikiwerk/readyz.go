@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,6 +48,10 @@ type readyConsumer struct {
 // readable, the history index is built and the search index has caught
 // up with main; else 503 with one line per failing check.
 type readiness struct {
+	// gitDir, when set, is the repository's folder: its HEAD file is
+	// read on every check, so that a disk gone away shows here even
+	// while the history is served from memory.
+	gitDir    string
 	repo      snapshotter
 	history   indexer
 	search    progresser
@@ -66,6 +72,11 @@ func (rd *readiness) problems(ctx context.Context) []string {
 	default:
 		if _, err := rd.repo.Revision(ctx, snap.Head); err != nil {
 			out = append(out, "repository: head not readable: "+err.Error())
+		}
+	}
+	if rd.gitDir != "" {
+		if _, err := os.ReadFile(filepath.Join(rd.gitDir, "HEAD")); err != nil {
+			out = append(out, "repository: "+err.Error())
 		}
 	}
 	if rd.history != nil {

@@ -47,11 +47,17 @@ func readyz(t *testing.T, h http.Handler) (int, string) {
 // once it has; a lag of a commit or two after that stays ready.
 func TestReadyzWaitsForIndexes(t *testing.T) {
 	ctx := context.Background()
-	repo, err := storage.Init(filepath.Join(t.TempDir(), "content.git"), storage.Options{})
+	dir := filepath.Join(t.TempDir(), "content.git")
+	repo, err := storage.Init(dir, storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer repo.Close()
+	gitDir := filepath.Join(t.TempDir(), "none")
+	gone := &readiness{gitDir: gitDir, repo: repo, history: repo}
+	if code, body := readyz(t, gone); code != http.StatusServiceUnavailable || !strings.Contains(body, "repository: open "+gitDir+"/HEAD") {
+		t.Errorf("repository folder gone: %d %q", code, body)
+	}
 	empty := &readiness{repo: repo, history: repo}
 	if code, body := readyz(t, empty); code != http.StatusServiceUnavailable || !strings.Contains(body, "repository: no commits yet") {
 		t.Errorf("empty repository: %d %q", code, body)
@@ -67,7 +73,7 @@ func TestReadyzWaitsForIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	rd := &readiness{repo: repo, history: repo, consumers: []*readyConsumer{{name: "search", sub: sub}}}
+	rd := &readiness{gitDir: dir, repo: repo, history: repo, consumers: []*readyConsumer{{name: "search", sub: sub}}}
 	code, body := readyz(t, rd)
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "search index: catching up (1 commits behind)") {
 		t.Fatalf("search index catching up: %d %q", code, body)
