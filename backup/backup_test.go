@@ -1,8 +1,12 @@
 package backup
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -204,5 +208,36 @@ func TestRestoreRefusesDamage(t *testing.T) {
 	}
 	if _, err := Restore(context.Background(), bytes.NewReader(b[:len(b)/2]), filepath.Join(t.TempDir(), "cut")); err == nil {
 		t.Fatal("a cut archive was restored")
+	}
+}
+
+// TestRestoreRefusesHostileNames: an archive whose entries would land
+// outside the folder, or in the place of the wiki's own files, is
+// refused, and nothing is written outside the folder.
+func TestRestoreRefusesHostileNames(t *testing.T) {
+	for _, name := range []string{"data/../evil", "data//evil", "data/content.git/HEAD", "data/search/x", "/etc/evil", "data/a\\b"} {
+		var b bytes.Buffer
+		tw := tar.NewWriter(&b)
+		content := []byte("evil")
+		sum := sha256.Sum256(content)
+		man := Manifest{Format: formatVersion, Entries: []Entry{{Name: name, Size: int64(len(content)), SHA256: hex.EncodeToString(sum[:]), Mode: 0o600}}}
+		mj, _ := json.Marshal(man)
+		tw.WriteHeader(&tar.Header{Name: manifestName, Size: int64(len(mj)), Mode: 0o600, Typeflag: tar.TypeReg})
+		tw.Write(mj)
+		tw.WriteHeader(&tar.Header{Name: name, Size: int64(len(content)), Mode: 0o600, Typeflag: tar.TypeReg})
+		tw.Write(content)
+		tw.Close()
+		parent := t.TempDir()
+		target := filepath.Join(parent, "r")
+		// Refused for the entry itself, not only for the missing bundle.
+		if _, err := Restore(context.Background(), &b, target); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%q: %v", name, err)
+		}
+		if _, err := os.Stat(filepath.Join(parent, "evil")); err == nil {
+			t.Errorf("%q: wrote outside the folder", name)
+		}
+		if entries, _ := os.ReadDir(target); len(entries) != 0 {
+			t.Errorf("%q: left %d entries", name, len(entries))
+		}
 	}
 }
