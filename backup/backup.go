@@ -138,6 +138,8 @@ func Write(ctx context.Context, w io.Writer, opt Options) (*Manifest, error) {
 	defer os.RemoveAll(tmp)
 
 	st := openStorage(gitDir)
+	// writeBundle closes it too; a second Close does nothing.
+	defer st.Close()
 	refs, head, err := readRefs(st)
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)

@@ -68,7 +68,10 @@ func readRefs(st *filesystem.Storage) ([]Ref, string, error) {
 // openStorage opens the repository's object store read-only: the backup
 // never writes to a repository the server is using.
 func openStorage(gitDir string) *filesystem.Storage {
-	return filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRU(16<<20), filesystem.Options{})
+	// KeepDescriptors: a pack file stays open once read, so that
+	// housekeeping deleting it meanwhile does not take it away from the
+	// backup; the storage's Close releases them.
+	return filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRU(16<<20), filesystem.Options{KeepDescriptors: true})
 }
 
 // attempts is how often the objects are read again from a fresh view of
@@ -80,8 +83,13 @@ const attempts = 5
 // writeBundle writes a git bundle (v2) of refs to w: the header, then a
 // pack of every object the refs reach and nothing else. headBranch, when
 // set, is listed as HEAD too, so that git clone of the bundle checks it
-// out.
+// out. It closes st (and any storage it opens instead).
 func writeBundle(ctx context.Context, gitDir string, st *filesystem.Storage, refs []Ref, headBranch string, w io.Writer) (int, error) {
+	defer func() { st.Close() }()
+	reopen := func() {
+		st.Close()
+		st = openStorage(gitDir)
+	}
 	var hdr bytes.Buffer
 	hdr.WriteString(bundleSignature)
 	var tips []plumbing.Hash
@@ -100,7 +108,7 @@ func writeBundle(ctx context.Context, gitDir string, st *filesystem.Storage, ref
 	var err error
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
-			st = openStorage(gitDir)
+			reopen()
 			if !sleep(ctx, time.Duration(i)*200*time.Millisecond) {
 				return 0, ctx.Err()
 			}
@@ -122,7 +130,7 @@ func writeBundle(ctx context.Context, gitDir string, st *filesystem.Storage, ref
 		var obj plumbing.EncodedObject
 		for i := 0; i < attempts; i++ {
 			if i > 0 {
-				st = openStorage(gitDir)
+				reopen()
 				if !sleep(ctx, time.Duration(i)*200*time.Millisecond) {
 					return 0, ctx.Err()
 				}
