@@ -123,7 +123,7 @@ func (c *backupCommand) run(ctx context.Context, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	if inside(*to, *data) {
+	if *to != "-" && inside(*to, *data) {
 		return c.fail("backup", errors.New(c.msg("err-inside-data", *data)))
 	}
 	repoDir := *repoPath
