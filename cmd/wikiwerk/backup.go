@@ -20,19 +20,19 @@ var backupMessages = map[string][2]string{
 	"backup-usage": {`gebruik:
   wikiwerk backup [-data MAP] [-repo PAD] [-gzip] -to BESTAND
 Schrijft een reservekopie van de wiki naar BESTAND (tar; gzip met -gzip of een naam op .gz/.tgz;
--to - schrijft naar standaarduitvoer, voor een pijp):
-de inhoud als git-bundel van elke ref, een kopie van de accounts en de sleutels en instellingen in
-MAP. Kan terwijl de wiki draait: de accounts komen dan via DATA/wikiwerk.sock (draai het als de
-OS-gebruiker van de wiki). De kopie toont de wiki op het moment dat de backup begon. Indexen
-(history.idx, search/, links/, blame.db) en de mailwachtrij zitten er niet in: de wiki bouwt ze opnieuw.
+-to - schrijft naar standaarduitvoer, voor een pijp): de inhoud als git-bundel van elke ref, een
+kopie van de accounts en de sleutels en instellingen in MAP. Kan terwijl de wiki draait: de
+accounts komen dan via DATA/wikiwerk.sock (draai het als de OS-gebruiker van de wiki). De kopie
+toont de wiki op het moment dat de backup begon. De indexen (history.idx, search/, links/,
+blame.db) zitten er niet in, want de wiki bouwt ze opnieuw; de mailwachtrij ook niet.
 Een bestaand BESTAND wordt pas vervangen als de nieuwe kopie compleet is.`, `usage:
   wikiwerk backup [-data DIR] [-repo PATH] [-gzip] -to FILE
 Writes a backup of the wiki to FILE (tar; gzip with -gzip or a name ending in .gz/.tgz;
--to - writes to standard output, for a pipe): the
-content as a git bundle of every ref, a copy of the accounts, and the keys and settings in DIR.
-Works while the wiki runs: the accounts then come through DATA/wikiwerk.sock (run it as the
-wiki's OS user). The copy shows the wiki as it was when the backup started. Indexes
-(history.idx, search/, links/, blame.db) and the mail queue are left out: the wiki rebuilds them.
+-to - writes to standard output, for a pipe): the content as a git bundle of every ref, a copy
+of the accounts, and the keys and settings in DIR. Works while the wiki runs: the accounts then
+come through DATA/wikiwerk.sock (run it as the wiki's OS user). The copy shows the wiki as it
+was when the backup started. The indexes (history.idx, search/, links/, blame.db) are left out,
+as the wiki rebuilds them; so is the mail queue.
 An existing FILE is replaced only once the new copy is complete.`},
 	"restore-usage": {`gebruik:
   wikiwerk restore -from BESTAND [-data MAP]
