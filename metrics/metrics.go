@@ -92,9 +92,9 @@ func New() *Metrics {
 	})
 	m.search = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: namespace, Name: "search_duration_seconds",
-		Help:    "Time to run a full-text search query, by result: ok or error.",
+		Help:    "Time to run a full-text search, by kind (query: the search page and API; suggest: jump-to-page) and result (ok or error).",
 		Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-	}, []string{"result"})
+	}, []string{"kind", "result"})
 	m.reg.MustRegister(m.requests, m.duration, m.saves, m.pushes, m.lockWait, m.lockHold, m.search,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewBuildInfoCollector(),
 		(*feedCollector)(m), (*cacheCollector)(m))
@@ -134,13 +134,14 @@ func (m *Metrics) LockWaited(d time.Duration) { m.lockWait.Observe(d.Seconds()) 
 // LockHeld implements storage.LockObserver.
 func (m *Metrics) LockHeld(d time.Duration) { m.lockHold.Observe(d.Seconds()) }
 
-// ObserveSearch records how long one search query took.
-func (m *Metrics) ObserveSearch(d time.Duration, err error) {
+// ObserveSearch records how long one search took; kind is "query" or
+// "suggest".
+func (m *Metrics) ObserveSearch(kind string, d time.Duration, err error) {
 	result := "ok"
 	if err != nil {
 		result = "error"
 	}
-	m.search.WithLabelValues(result).Observe(d.Seconds())
+	m.search.WithLabelValues(kind, result).Observe(d.Seconds())
 }
 
 // AddConsumer reports a change-feed consumer's lag (commits of main not

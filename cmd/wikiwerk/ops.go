@@ -188,7 +188,8 @@ func labelOps(next http.Handler) http.Handler {
 	})
 }
 
-// timedSearch times the full-text queries for the metrics.
+// timedSearch times the full-text queries and suggestions for the
+// metrics.
 type timedSearch struct {
 	web.Searcher
 	m *metrics.Metrics
@@ -198,6 +199,14 @@ type timedSearch struct {
 func (t timedSearch) Search(ctx context.Context, q search.Query) (search.Results, error) {
 	start := time.Now()
 	res, err := t.Searcher.Search(ctx, q)
-	t.m.ObserveSearch(time.Since(start), err)
+	t.m.ObserveSearch("query", time.Since(start), err)
+	return res, err
+}
+
+// Suggest runs and times a jump-to-page lookup.
+func (t timedSearch) Suggest(ctx context.Context, prefix string, limit int, canRead func(wiki.Name) bool) ([]search.Suggestion, error) {
+	start := time.Now()
+	res, err := t.Searcher.Suggest(ctx, prefix, limit, canRead)
+	t.m.ObserveSearch("suggest", time.Since(start), err)
 	return res, err
 }

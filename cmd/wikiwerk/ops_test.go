@@ -318,8 +318,13 @@ func TestMetricsCountSavesAndPushes(t *testing.T) {
 	}
 	// Search is timed.
 	get(t, srv.url+"/-/search?q=Geduwd")
-	if v := value(scrape(t, metricsURL, token), "wikiwerk_search_duration_seconds"); v < 1 {
+	get(t, srv.url+"/-/api/search/suggest?q=Ged")
+	timed := scrape(t, metricsURL, token)
+	if v := value(timed, "wikiwerk_search_duration_seconds", "kind", "query", "result", "ok"); v < 1 {
 		t.Errorf("search queries timed: %v", v)
+	}
+	if v := value(timed, "wikiwerk_search_duration_seconds", "kind", "suggest"); v < 1 {
+		t.Errorf("suggestions timed: %v", v)
 	}
 	// The separate address serves the same registry at /metrics.
 	side := scrape(t, "http://"+srv.metricsAddr+"/metrics", "")
