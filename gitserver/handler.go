@@ -88,6 +88,8 @@ type Config struct {
 	MaxRequestBytes int64
 	// Logger receives server-side errors; default slog.Default().
 	Logger *slog.Logger
+	// Observer, when set, is told the outcome of every push.
+	Observer PushObserver
 }
 
 // Handler serves git's smart HTTP protocol. Mount it under a prefix such as
@@ -100,6 +102,7 @@ type Handler struct {
 	limits    storage.PushLimits
 	maxReq    int64
 	log       *slog.Logger
+	obs       PushObserver
 }
 
 // New returns a Handler for cfg.
@@ -118,7 +121,7 @@ func New(cfg Config) *Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Handler{repo: cfg.Repo, authorize: cfg.Authorize, mayChange: cfg.MayChange, limits: cfg.Limits, maxReq: cfg.MaxRequestBytes, log: cfg.Logger}
+	return &Handler{repo: cfg.Repo, authorize: cfg.Authorize, mayChange: cfg.MayChange, limits: cfg.Limits, maxReq: cfg.MaxRequestBytes, log: cfg.Logger, obs: cfg.Observer}
 }
 
 // ServeHTTP implements http.Handler.
@@ -168,7 +171,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	if status >= 500 {
-		h.log.Error("git http", "method", r.Method, "path", r.URL.Path, "err", err)
+		h.log.ErrorContext(r.Context(), "git http", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="wikiwerk", charset="UTF-8"`)

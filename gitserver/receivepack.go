@@ -81,10 +81,11 @@ func (h *Handler) handleReceivePack(w http.ResponseWriter, r *http.Request) erro
 		lim.MayChange = func(paths []string) error { return h.mayChange(r, paths) }
 	}
 	res := h.repo.ReceivePack(r.Context(), req.updates, pr.r, lim)
+	h.observePush(res)
 	for i, err := range res.Refs {
 		var rej *storage.PushRejection
 		if err != nil && !errors.As(err, &rej) {
-			h.log.Error("git push", "ref", req.updates[i].Name, "err", err)
+			h.log.ErrorContext(r.Context(), "git push", "ref", req.updates[i].Name, "err", err)
 		}
 	}
 

@@ -16,6 +16,8 @@ type blobCache struct {
 	size  int64
 	order *list.List // front: most recently used; values are *blobEntry
 	byID  map[plumbing.Hash]*list.Element
+	// counters count lookups, for the cache's hit ratio.
+	counters cacheCounters
 }
 
 type blobEntry struct {
@@ -32,6 +34,7 @@ func (c *blobCache) get(id plumbing.Hash) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.byID[id]
+	c.counters.count(ok)
 	if !ok {
 		return nil, false
 	}

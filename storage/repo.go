@@ -57,6 +57,9 @@ type Options struct {
 	// index is kept between runs, so that a start only indexes the
 	// commits made since; "" rebuilds it in memory on every start.
 	IndexPath string
+	// LockObserver, when set, is told how long callers wait for and hold
+	// the repository lock (saves, pushes, fetches, housekeeping).
+	LockObserver LockObserver
 }
 
 func (o Options) withDefaults() Options {
@@ -83,7 +86,7 @@ type Repo struct {
 	gitDir string
 
 	// gitMu serialises all access to st and repo, and all index updates.
-	gitMu sync.Mutex
+	gitMu observedMutex
 	st    *filesystem.Storage
 	repo  *git.Repository
 	// rd, when set, reads commits and trees from the pack files directly
@@ -202,6 +205,7 @@ func open(gitDir string, st *filesystem.Storage, repo *git.Repository, opt Optio
 		blobs:     newBlobCache(opt.BlobCacheBytes),
 		indexPath: opt.IndexPath,
 	}
+	r.gitMu.obs = opt.LockObserver
 	if r.indexPath != "" {
 		x, file, err := loadIndex(r.indexPath)
 		if err != nil {

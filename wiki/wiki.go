@@ -50,6 +50,8 @@ type Options struct {
 	Lang string
 	// Location is the time zone of times in those messages; nil means UTC.
 	Location *time.Location
+	// SaveObserver, when set, is told the outcome of every Save.
+	SaveObserver SaveObserver
 }
 
 // Wiki is the service behind every interface of wikiwerk: it validates
@@ -63,6 +65,8 @@ type Wiki struct {
 	maxBytes int
 	// blameIdx is Options.BlameIndex, nil for none.
 	blameIdx BlameIndex
+	// saveObs is Options.SaveObserver, nil for none.
+	saveObs SaveObserver
 	// maxFile is Options.MaxFileBytes; fileTypes the allowed extensions
 	// (lower case, with the dot), nil for any.
 	maxFile   int64
@@ -104,6 +108,7 @@ func New(store Store, opt Options) *Wiki {
 		stats:     lru.New(20000),
 		blames:    lru.New(200),
 		blameIdx:  opt.BlameIndex,
+		saveObs:   opt.SaveObserver,
 	}
 }
 
@@ -377,7 +382,8 @@ type SaveResult struct {
 // ErrInvalidInput for invalid UTF-8, an unknown base or a bad author,
 // ErrTooLarge for oversize text, ErrNameTaken for a new name that differs
 // from an existing one only by case.
-func (w *Wiki) Save(ctx context.Context, s Save) (SaveResult, error) {
+func (w *Wiki) Save(ctx context.Context, s Save) (result SaveResult, saveErr error) {
+	defer func() { w.observeSave(result, saveErr) }()
 	if err := w.checkWrite(s.Actor, s.Author, s.Message, s.Name); err != nil {
 		return SaveResult{}, err
 	}

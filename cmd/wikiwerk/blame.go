@@ -31,6 +31,7 @@ func (m *Main) openBlame(ctx context.Context, repo *storage.Repo) (wiki.BlameInd
 		ix.Close()
 		return nil, nil, err
 	}
+	m.watch("blame", sub)
 	return ix, func() {
 		sub.Close()
 		ix.Close()

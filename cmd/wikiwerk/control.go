@@ -133,6 +133,7 @@ func controlHandler(store *accounts.Store, uid int) http.Handler {
 	call(callTwoFactorReset, func(ctx context.Context, req controlRequest) (controlResponse, error) {
 		return controlResponse{}, store.RemoveSecondFactor(ctx, cliActor, req.User.Name, "2fa-reset")
 	})
+	registerBackupCalls(mux, store)
 	return requireUID(uid, mux)
 }
 

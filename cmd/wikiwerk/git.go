@@ -27,6 +27,7 @@ func (m *Main) gitHandler(repo *storage.Repo) *gitserver.Handler {
 		Authorize: m.gitAccess,
 		MayChange: m.gitMayChange,
 		Logger:    m.log,
+		Observer:  m.metrics,
 	})
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/wikiwerk/wikiwerk/content"
 	"github.com/wikiwerk/wikiwerk/internal/fsutil"
 	"github.com/wikiwerk/wikiwerk/mail"
+	"github.com/wikiwerk/wikiwerk/metrics"
 	"github.com/wikiwerk/wikiwerk/storage"
 	"github.com/wikiwerk/wikiwerk/themes"
 	"github.com/wikiwerk/wikiwerk/wiki"
@@ -65,6 +66,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return (&userCommand{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}).run(ctx, args)
 	case "check":
 		return (&checkCommand{stdout: stdout, stderr: stderr, getenv: os.Getenv}).run(ctx, args)
+	case "backup":
+		return (&backupCommand{opsCommand{stdout: stdout, stderr: stderr, getenv: os.Getenv}}).run(ctx, args)
+	case "restore":
+		return (&restoreCommand{opsCommand{stdout: stdout, stderr: stderr, getenv: os.Getenv}}).run(ctx, args)
 	case "version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
@@ -82,8 +87,11 @@ const usage = `usage:
                  [-read anyone|signed-in] [-protect "Beleid,Intern=beleidsteam+ict"] [-trust-proxy]
                  [-oidc-issuer URL -oidc-client-id ID -oidc-client-secret S -oidc-redirect-url URL
                   -oidc-scopes S -oidc-role-claim C -oidc-admin-values V -oidc-editor-values V]
+                 [-metrics-addr 127.0.0.1:9150] [-log-format text|json]
   wikiwerk user add|list|passwd|disable|role|groups ...   (wikiwerk user help)
   wikiwerk check [-data DIR] [-repair]   verify (and repair) the repository and indexes
+  wikiwerk backup [-data DIR] -to FILE  an archive of the running wiki (wikiwerk backup -h)
+  wikiwerk restore -from FILE -data DIR  into an empty folder (wikiwerk restore -h)
   wikiwerk version
 Every flag can also be set as WIKIWERK_<FLAG> (for example WIKIWERK_DATA).`
 
@@ -141,6 +149,8 @@ type Main struct {
 	notifyFlags
 	// commitFlags: which address web commits carry (commitemail.go).
 	commitFlags
+	// opsFlags: metrics, log format.
+	opsFlags
 
 	// site is the web server, once made; git asks it who may do what.
 	site *web.Server
@@ -152,8 +162,10 @@ type Main struct {
 // NewMain returns a Main that logs to w.
 func NewMain(w io.Writer) *Main {
 	return &Main{
-		log:    slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})),
-		stderr: w,
+		log: newLogger(w, "text"),
+		// The server's own metrics registry, never the global one.
+		opsFlags: opsFlags{metrics: metrics.New()},
+		stderr:   w,
 	}
 }
 
@@ -196,6 +208,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	})
 	m.notifyFlags.register(fs)
 	m.commitFlags.register(fs)
+	m.registerOps(fs, getenv)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		key := "WIKIWERK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -229,7 +242,7 @@ func (m *Main) openRepo() (*storage.Repo, error) {
 	if n, err := fsutil.RemoveTemps(m.DataDir); err == nil && n > 0 {
 		m.log.Info("removed temporary files of an interrupted write", "count", n)
 	}
-	opt := storage.Options{IndexPath: filepath.Join(m.DataDir, "history.idx"), Logger: m.log, BuildInBackground: true}
+	opt := storage.Options{IndexPath: filepath.Join(m.DataDir, "history.idx"), Logger: m.log, BuildInBackground: true, LockObserver: m.metrics}
 	dir := filepath.Join(m.DataDir, "content.git")
 	var repo *storage.Repo
 	var err error
@@ -344,6 +357,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer indexSaver.Close()
+	m.watch("history", indexSaver)
 	blameIdx, stopBlame, err := m.openBlame(ctx, repo)
 	if err != nil {
 		return err
@@ -355,12 +369,14 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	defer ix.Close()
 	defer searchSub.Close()
+	m.watch("search", searchSub)
 	graph, linksSub, err := m.openLinks(ctx, repo)
 	if err != nil {
 		return err
 	}
 	defer graph.Close()
 	defer linksSub.Close()
+	m.watch("links", linksSub)
 	stopHousekeeping := startHousekeeping(ctx, repo, storage.HousekeepingOptions{Logger: m.log})
 	defer stopHousekeeping()
 	theme, err := themes.Open(m.ThemeDir)
@@ -405,7 +421,7 @@ func (m *Main) Run(ctx context.Context) error {
 	git := m.gitHandler(repo)
 	srv, err := web.New(web.Config{
 		Wiki: wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20, FileTypes: m.FileTypes,
-			Lang: m.Lang, Location: m.Location}),
+			Lang: m.Lang, Location: m.Location, SaveObserver: m.metrics}),
 		Theme:       theme,
 		Policy:      m.policy,
 		Accounts:    store,
@@ -417,7 +433,7 @@ func (m *Main) Run(ctx context.Context) error {
 		GitPrefix:   strings.TrimSuffix(gitPrefix, "/"),
 		ContentLang: m.Lang,
 		CloneURL:    cloneURL(ln.Addr()),
-		Search:      ix,
+		Search:      timedSearch{ix, m.metrics},
 		Links:       graph,
 		Mail:        mailer,
 		BaseURL:     m.Mail.BaseURL,
@@ -425,13 +441,19 @@ func (m *Main) Run(ctx context.Context) error {
 		SecurityContacts: m.SecurityContacts,
 		RequireTwoFactor: m.Require2FA,
 		CommitAddresses:  commits,
+		Routes:           m.metrics,
 	})
 	if err != nil {
 		return err
 	}
 	m.site = srv
+	handler, stopOps, err := m.startOps(opsParts{repo: repo, site: srv, search: ix, mail: mailQueue, next: withGit(srv, git)})
+	if err != nil {
+		return err
+	}
+	defer stopOps()
 	httpServer := &http.Server{
-		Handler:           withGit(srv, git),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -119,7 +119,7 @@ func (s *Server) handleCSRFFailure(w http.ResponseWriter, r *http.Request) {
 	s.audit(r, wiki.AuditEvent{Kind: "denied", Subject: r.URL.Path, Detail: "CSRF check failed: " + fmt.Sprint(reason)})
 	if errors.Is(reason, csrf.ErrBadOrigin) || errors.Is(reason, csrf.ErrBadReferer) {
 		if origin, err := url.Parse(r.Header.Get("Origin")); err == nil && origin.Host == r.Host && origin.Scheme == "https" && r.TLS == nil && !s.trustProxy {
-			s.log.Warn("a form posted over https was refused because this server thinks it serves plain http: behind a TLS proxy, start wikiwerk with -trust-proxy", "origin", origin.String())
+			s.log.WarnContext(r.Context(), "a form posted over https was refused because this server thinks it serves plain http: behind a TLS proxy, start wikiwerk with -trust-proxy", "origin", origin.String())
 		}
 	}
 	err := &deniedError{status: http.StatusForbidden, key: "denied-csrf"}

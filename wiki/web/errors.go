@@ -79,7 +79,7 @@ func (s *Server) localMessage(r *http.Request, err error, status int) string {
 // problem and would only flood the log.
 func (s *Server) logError(r *http.Request, status int, err error) {
 	if status >= 500 {
-		s.log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		s.log.ErrorContext(r.Context(), "request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
 }
 

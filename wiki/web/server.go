@@ -94,6 +94,9 @@ type Config struct {
 	// CommitAddresses decides whether signed-in people's commits carry
 	// their e-mail address or a pseudonym (wiki/author.go).
 	CommitAddresses wiki.CommitAddresses
+	// Routes, when set, is told the route template of every routed
+	// request, for metrics.
+	Routes RouteObserver
 }
 
 // Server is the wiki's HTTP handler.
@@ -229,6 +232,7 @@ func New(cfg Config) (*Server, error) {
 	// Names are validated by the handlers after decoding. Cleaning would
 	// turn "/a/../b" into a redirect instead of the 400 it deserves.
 	r.SkipClean(true)
+	r.Use(observeRoutes(cfg.Routes))
 	if cfg.Git != nil {
 		r.PathPrefix(s.gitPrefix).Handler(cfg.Git)
 	}

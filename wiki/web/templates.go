@@ -225,7 +225,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 		SignIn: status == http.StatusUnauthorized && s.accounts != nil && currentUser(r) == nil}
 	d.Title = d.T(fmt.Sprintf("error-%d", status))
 	if err := s.render(w, status, "error", d); err != nil {
-		s.log.Error("render error page", "err", err)
+		s.log.ErrorContext(r.Context(), "render error page", "err", err)
 		http.Error(w, msg, status)
 	}
 }

@@ -35,6 +35,8 @@ func (k viewKey) etag(form string) string {
 type viewCache struct {
 	mu  sync.Mutex
 	lru *lru.Cache
+	// counters count lookups, for the cache's hit ratio.
+	counters viewCacheCounters
 }
 
 func newViewCache(entries int) *viewCache {
@@ -45,6 +47,11 @@ func (c *viewCache) get(k viewKey) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.lru.Get(k)
+	if ok {
+		c.counters.hits.Add(1)
+	} else {
+		c.counters.misses.Add(1)
+	}
 	if !ok {
 		return nil, false
 	}
