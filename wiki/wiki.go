@@ -350,6 +350,9 @@ type SaveResult struct {
 	Merged bool
 	// MergedWith are the revisions the save was merged with, newest first.
 	MergedWith []Revision
+	// Proposal is set when the page is in a review folder and the saver
+	// is not its reviewer: the save became this proposal, main is as it was.
+	Proposal *Proposal
 }
 
 // Save writes a page. When the page changed since Base, the user's edit is
@@ -362,6 +365,13 @@ type SaveResult struct {
 // ErrTooLarge for oversize text, ErrNameTaken for a new name that differs
 // from an existing one only by case.
 func (w *Wiki) Save(ctx context.Context, s Save) (SaveResult, error) {
+	if w.policy != nil && w.policy.NeedsReview(s.Actor, s.Name) && w.policy.CanPropose(s.Actor, s.Name) {
+		p, err := w.Propose(ctx, ProposeRequest{Name: s.Name, Content: s.Content, Base: s.Base, Message: s.Message, Author: s.Author, Actor: s.Actor})
+		if err != nil {
+			return SaveResult{}, err
+		}
+		return SaveResult{Revision: s.Base, Proposal: p}, nil
+	}
 	if err := w.checkWrite(s.Actor, s.Author, s.Message, s.Name); err != nil {
 		return SaveResult{}, err
 	}

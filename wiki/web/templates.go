@@ -24,7 +24,8 @@ type templates struct {
 // (and may define "title") inside layout.html.
 var pageTemplates = []string{"view", "missing", "edit", "history", "diff", "recent", "pages", "error", "rename", "delete", "blame",
 	"login", "account", "setup", "admin",
-	"search", "new", "links", "wanted", "orphans", "tags", "files", "file-history", "file-move"}
+	"search", "new", "links", "wanted", "orphans", "tags", "files", "file-history", "file-move",
+	"proposals", "proposal"}
 
 func loadTemplates(theme fs.FS) (*templates, error) {
 	funcs := template.FuncMap{
