@@ -857,7 +857,9 @@ func (w *Wiki) ProposalChanges(ctx context.Context, p *Proposal) ([]ProposalChan
 }
 
 // ProposalReceiver returns the receiver of proposals pushed by actor.
-func (w *Wiki) ProposalReceiver(actor *User) ProposalReceiver { return &pushReceiver{w: w, actor: actor} }
+func (w *Wiki) ProposalReceiver(actor *User) ProposalReceiver {
+	return &pushReceiver{w: w, actor: actor}
+}
 
 type pushReceiver struct {
 	w     *Wiki

@@ -126,13 +126,17 @@ type proposalData struct {
 }
 
 // StatusText is a status in the page's language.
-func (d proposalData) StatusText(st wiki.ProposalStatus) string { return d.T("prop-status-" + string(st)) }
+func (d proposalData) StatusText(st wiki.ProposalStatus) string {
+	return d.T("prop-status-" + string(st))
+}
 
 // VerdictText is a verdict in the page's language.
 func (d proposalData) VerdictText(v wiki.Verdict) string { return d.T("prop-verdict-" + string(v)) }
 
 // StatusText is a status in the page's language.
-func (d proposalsData) StatusText(st wiki.ProposalStatus) string { return d.T("prop-status-" + string(st)) }
+func (d proposalsData) StatusText(st wiki.ProposalStatus) string {
+	return d.T("prop-status-" + string(st))
+}
 
 func proposalID(r *http.Request) (string, error) {
 	id, err := wiki.ParseProposalID(mux.Vars(r)["id"])
