@@ -26,6 +26,7 @@ func (m *Main) gitHandler(repo *storage.Repo) *gitserver.Handler {
 		Limits:    m.pushLimits(),
 		Authorize: m.gitAccess,
 		MayChange: m.gitMayChange,
+		Proposals: m.gitProposals,
 		Logger:    m.log,
 	})
 }
@@ -69,6 +70,12 @@ func (m *Main) gitMayChange(r *http.Request, paths []string) error {
 		return err
 	}
 	return m.site.AuthorizePush(r, u, paths)
+}
+
+// gitProposals takes pushes to refs/for/main and voorstel/ branches as
+// change proposals by the pusher.
+func (m *Main) gitProposals(r *http.Request) wiki.ProposalReceiver {
+	return m.site.GitProposals(r)
 }
 
 // withGit sends git's requests straight to the git handler. The web server
