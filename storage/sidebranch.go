@@ -414,3 +414,41 @@ func mergeBaseIn(r *Repo, parents func(plumbing.Hash) ([]plumbing.Hash, error), 
 func publishesProposal(c *object.Commit) bool {
 	return len(c.ParentHashes) == 2 && strings.Contains(c.Message, "\n"+wiki.ApprovedByTrailer+": ")
 }
+
+// BranchHistory implements wiki.BranchStore: the first-parent history of a
+// ref beside main, newest first, with the files each commit changed.
+func (r *Repo) BranchHistory(ctx context.Context, ref string, limit int) ([]wiki.Revision, error) {
+	name, err := r.sideRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	limit = clampLimit(limit)
+	r.gitMu.Lock()
+	defer r.gitMu.Unlock()
+	h, err := r.refLocked(name)
+	if err != nil {
+		return nil, err
+	}
+	var out []wiki.Revision
+	for !h.IsZero() && len(out) < limit {
+		c, err := r.readCommitLocked(h)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", h, err)
+		}
+		rev := revisionOf(c)
+		var parent plumbing.Hash
+		if len(c.ParentHashes) > 0 {
+			parent = c.ParentHashes[0]
+		}
+		changes, err := r.treeChangesLocked(parent, h)
+		if err != nil {
+			return nil, err
+		}
+		for _, ch := range changes {
+			rev.Changes = append(rev.Changes, wiki.FileChange{Path: ch.path, Kind: ch.kind})
+		}
+		out = append(out, *rev)
+		h = parent
+	}
+	return out, nil
+}

@@ -87,6 +87,9 @@ type BranchStore interface {
 	// Diff lists the files that differ between two commits ("" from: the
 	// empty tree).
 	Diff(ctx context.Context, from, to string) ([]TreeDiff, error)
+	// BranchHistory lists the first-parent history of a ref beside main,
+	// newest first, at most limit commits (0: a default).
+	BranchHistory(ctx context.Context, ref string, limit int) ([]Revision, error)
 	// MergeBase returns the newest commit of main's history that tip
 	// descends from ("" when none).
 	MergeBase(ctx context.Context, tip string) (string, error)

@@ -161,6 +161,9 @@ type recentData struct {
 	Filter recentFilter
 	// FeedURL is the Atom feed of exactly this listing.
 	FeedURL string
+	// Comments are the newest changes of discussions (talk.go), listed
+	// apart from page edits; only on the first, unfiltered page.
+	Comments []wiki.TalkChange
 }
 
 // recentFilter is the filter form of recent changes.
@@ -260,6 +263,9 @@ func (s *Server) recent(w http.ResponseWriter, r *http.Request, author string) e
 		d.Older = r.URL.Path + "?" + v.Encode()
 	}
 	d.Changes = revs
+	if len(v) == 0 && r.URL.Query().Get("before") == "" {
+		d.Comments = s.recentComments(r)
+	}
 	return s.render(w, http.StatusOK, "recent", d)
 }
 

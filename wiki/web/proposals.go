@@ -34,6 +34,7 @@ func (s *Server) registerProposalRoutes(r, api *mux.Router) {
 	api.Handle("/proposals/{id}/review", s.api(s.handleAPIProposalReview)).Methods(http.MethodPost)
 	api.Handle("/proposals/{id}/merge", s.api(s.handleAPIProposalMerge)).Methods(http.MethodPost)
 	api.Handle("/proposals/{id}/withdraw", s.api(s.handleAPIProposalWithdraw)).Methods(http.MethodPost)
+	s.registerTalkRoutes(r, api)
 }
 
 // GitProposals is the receiver of proposals pushed by the git client of

@@ -25,7 +25,7 @@ type templates struct {
 var pageTemplates = []string{"view", "missing", "edit", "history", "diff", "recent", "pages", "error", "rename", "delete", "blame",
 	"login", "account", "setup", "admin",
 	"search", "new", "links", "wanted", "orphans", "tags", "files", "file-history", "file-move",
-	"proposals", "proposal"}
+	"proposals", "proposal", "talk"}
 
 func loadTemplates(theme fs.FS) (*templates, error) {
 	funcs := template.FuncMap{
