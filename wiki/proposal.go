@@ -373,11 +373,12 @@ func (w *Wiki) Propose(ctx context.Context, req ProposeRequest) (*Proposal, erro
 	if req.Actor != nil {
 		user = req.Actor.Name
 	}
-	return w.updateProposal(ctx, id, true, author, "Propose "+id+": "+firstLineOf(msg), func(p *Proposal) error {
+	p, err := w.updateProposal(ctx, id, true, author, "Propose "+id+": "+firstLineOf(msg), func(p *Proposal) error {
 		*p = Proposal{ID: id, Page: req.Name, Paths: []string{req.Name.Path()}, Summary: firstLineOf(msg), Status: ProposalOpen,
 			Author: author, User: user, Base: parent, Revision: tip, Created: now, Updated: now, Reviews: []ProposalReview{}}
 		return nil
 	})
+	return w.proposalEvent(ctx, "proposed", author, p, err)
 }
 
 func firstLineOf(s string) string {
@@ -436,10 +437,11 @@ func (w *Wiki) UpdateProposal(ctx context.Context, req UpdateProposalRequest) (*
 	if err != nil {
 		return nil, fmt.Errorf("update proposal %s: %w", p.ID, err)
 	}
-	return w.updateProposal(ctx, p.ID, false, author, "Update proposal "+p.ID+": "+firstLineOf(msg), func(p *Proposal) error {
+	p, err = w.updateProposal(ctx, p.ID, false, author, "Update proposal "+p.ID+": "+firstLineOf(msg), func(p *Proposal) error {
 		p.Revision, p.Updated, p.Status = rev, time.Now().UTC().Truncate(time.Second), ProposalOpen
 		return nil
 	})
+	return w.proposalEvent(ctx, "updated", author, p, err)
 }
 
 // ReviewRequest is a reviewer's verdict on a proposal.
@@ -495,7 +497,7 @@ func (w *Wiki) ReviewProposal(ctx context.Context, req ReviewRequest) (*Proposal
 	}
 	who := req.Actor.Author()
 	now := time.Now().UTC().Truncate(time.Second)
-	return w.updateProposal(ctx, p.ID, false, who, fmt.Sprintf("Review proposal %s: %s", p.ID, req.Verdict), func(p *Proposal) error {
+	p, err = w.updateProposal(ctx, p.ID, false, who, fmt.Sprintf("Review proposal %s: %s", p.ID, req.Verdict), func(p *Proposal) error {
 		if !p.Status.Active() {
 			return fmt.Errorf("%w: the proposal is %s", ErrInvalidInput, p.Status)
 		}
@@ -511,6 +513,7 @@ func (w *Wiki) ReviewProposal(ctx context.Context, req ReviewRequest) (*Proposal
 		}
 		return nil
 	})
+	return w.proposalEvent(ctx, "reviewed", who, p, err)
 }
 
 // WithdrawProposal closes a proposal without publishing it; the proposer
@@ -527,10 +530,11 @@ func (w *Wiki) WithdrawProposal(ctx context.Context, id string, actor *User) (*P
 		return nil, fmt.Errorf("%w: the proposal is %s", ErrInvalidInput, p.Status)
 	}
 	who := actor.Author()
-	return w.updateProposal(ctx, id, false, who, "Withdraw proposal "+id, func(p *Proposal) error {
+	p, err = w.updateProposal(ctx, id, false, who, "Withdraw proposal "+id, func(p *Proposal) error {
 		p.Status, p.ClosedBy, p.Updated = ProposalWithdrawn, &who, time.Now().UTC().Truncate(time.Second)
 		return nil
 	})
+	return w.proposalEvent(ctx, "withdrawn", who, p, err)
 }
 
 // mergeFiles works out the files a merge of the proposal at tip into main
@@ -685,10 +689,11 @@ func (w *Wiki) PublishProposal(ctx context.Context, req PublishRequest) (*Propos
 		rev = res.Revision
 		break
 	}
-	return w.updateProposal(ctx, p.ID, false, who, "Publish proposal "+p.ID, func(p *Proposal) error {
+	p, err = w.updateProposal(ctx, p.ID, false, who, "Publish proposal "+p.ID, func(p *Proposal) error {
 		p.Status, p.Merged, p.ClosedBy, p.Updated = ProposalMerged, rev, &who, time.Now().UTC().Truncate(time.Second)
 		return nil
 	})
+	return w.proposalEvent(ctx, "published", who, p, err)
 }
 
 // fillConflict completes a conflict with the current page's revision.
@@ -764,13 +769,14 @@ func (w *Wiki) ResolveProposal(ctx context.Context, req ResolveRequest) (*Propos
 		return nil, fmt.Errorf("resolve proposal %s: %w", p.ID, err)
 	}
 	byProposer := p.ProposedBy(req.Actor)
-	return w.updateProposal(ctx, p.ID, false, who, "Resolve proposal "+p.ID, func(p *Proposal) error {
+	p, err = w.updateProposal(ctx, p.ID, false, who, "Resolve proposal "+p.ID, func(p *Proposal) error {
 		p.Revision, p.Base, p.Updated = rev, snap.Head, time.Now().UTC().Truncate(time.Second)
 		if byProposer && p.Status == ProposalApproved {
 			p.Status = ProposalOpen
 		}
 		return nil
 	})
+	return w.proposalEvent(ctx, "resolved", who, p, err)
 }
 
 // ProposalChange is what a proposal does to one page, for display.
@@ -935,7 +941,11 @@ func (pr *pushReceiver) ProposalPushed(ctx context.Context, p PushedProposal, re
 	now := time.Now().UTC().Truncate(time.Second)
 	_, err := pr.w.Proposal(ctx, id, pr.actor)
 	create := errors.Is(err, ErrNotFound)
-	_, err = pr.w.updateProposal(ctx, id, create, who, "Proposal "+id+" pushed", func(q *Proposal) error {
+	kind := "updated"
+	if create {
+		kind = "proposed"
+	}
+	p2, err := pr.w.updateProposal(ctx, id, create, who, "Proposal "+id+" pushed", func(q *Proposal) error {
 		if create {
 			*q = Proposal{ID: id, Page: page, Summary: summary, Status: ProposalOpen, Author: who, User: user, Created: now, Reviews: []ProposalReview{}}
 		} else {
@@ -944,6 +954,7 @@ func (pr *pushReceiver) ProposalPushed(ctx context.Context, p PushedProposal, re
 		q.Paths, q.Base, q.Revision, q.Updated = p.Paths, p.Base, p.New, now
 		return nil
 	})
+	_, err = pr.w.proposalEvent(ctx, kind, who, p2, err)
 	return err
 }
 

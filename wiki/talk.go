@@ -199,6 +199,7 @@ func (w *Wiki) Comment(ctx context.Context, req CommentRequest) (Comment, error)
 		if err != nil {
 			return Comment{}, fmt.Errorf("comment on %s: %w", req.Page, err)
 		}
+		w.notify(ctx, ReviewEvent{Kind: "commented", Page: req.Page, Comment: &out, Actor: author})
 		return out, nil
 	}
 }

@@ -42,6 +42,9 @@ type Options struct {
 	// FileTypes, when set, are the only attachment extensions accepted
 	// (e.g. "png", ".pdf"; case does not matter); empty allows any.
 	FileTypes []string
+	// ReviewListener, when set, hears of proposals, reviews and comments
+	// (review_events.go), for notifications.
+	ReviewListener ReviewListener
 }
 
 // Wiki is the service behind every interface of wikiwerk: it validates
@@ -64,6 +67,9 @@ type Wiki struct {
 	cache   *lru.Cache // renderKey -> markdown.Document
 	stats   *lru.Cache // statsKey -> [2]int{added, removed}
 	blames  *lru.Cache // blameKey -> []BlameLine
+
+	// listener is Options.ReviewListener, nil for none.
+	listener ReviewListener
 }
 
 // New returns a Wiki over store.
@@ -88,6 +94,7 @@ func New(store Store, opt Options) *Wiki {
 		stats:     lru.New(20000),
 		blames:    lru.New(200),
 		blameIdx:  opt.BlameIndex,
+		listener:  opt.ReviewListener,
 	}
 }
 
