@@ -87,6 +87,8 @@ type Proposal struct {
 	Created  time.Time        `json:"created"`
 	Updated  time.Time        `json:"updated"`
 	Reviews  []ProposalReview `json:"reviews"`
+	// Comments are the proposal's discussion, oldest first.
+	Comments []Comment `json:"comments,omitempty"`
 	// Merged is the merge commit on main, once published; ClosedBy who
 	// published, withdrew or rejected it.
 	Merged   string  `json:"merged,omitempty"`
@@ -981,4 +983,59 @@ func (w *Wiki) ProposalTip(ctx context.Context, p *Proposal) (string, error) {
 		return "", err
 	}
 	return bs.RefTip(ctx, p.Branch())
+}
+
+// ProposalCommentRequest adds a comment to a proposal's discussion.
+type ProposalCommentRequest struct {
+	ID      string
+	Text    string
+	ReplyTo string
+	Author  Author
+	Actor   *User
+}
+
+// CommentOnProposal adds a comment to the proposal's discussion, kept in
+// its record.
+func (w *Wiki) CommentOnProposal(ctx context.Context, req ProposalCommentRequest) (*Proposal, error) {
+	if err := w.mayComment(req.Actor); err != nil {
+		return nil, err
+	}
+	text := strings.ReplaceAll(req.Text, "\r\n", "\n")
+	if err := checkComment(text); err != nil {
+		return nil, err
+	}
+	if err := checkAuthorText(req.Author); err != nil {
+		return nil, err
+	}
+	if _, err := w.Proposal(ctx, req.ID, req.Actor); err != nil {
+		return nil, err
+	}
+	cid, err := newProposalID()
+	if err != nil {
+		return nil, err
+	}
+	author := withDefaultName(req.Author)
+	user := ""
+	if req.Actor != nil {
+		user = req.Actor.Name
+	}
+	c := Comment{ID: cid, Author: author, User: user, Time: time.Now().UTC().Truncate(time.Second), Text: text, ReplyTo: req.ReplyTo}
+	p, err := w.updateProposal(ctx, req.ID, false, author, "Comment on proposal "+req.ID, func(p *Proposal) error {
+		if req.ReplyTo != "" {
+			found := false
+			for _, o := range p.Comments {
+				found = found || o.ID == req.ReplyTo
+			}
+			if !found {
+				return fmt.Errorf("%w: there is no comment %s to reply to", ErrInvalidInput, req.ReplyTo)
+			}
+		}
+		p.Comments = append(p.Comments, c)
+		p.Updated = c.Time
+		return nil
+	})
+	if err == nil {
+		w.notify(ctx, ReviewEvent{Kind: "commented", Proposal: p, Comment: &c, Actor: author})
+	}
+	return p, err
 }

@@ -26,6 +26,7 @@ func (s *Server) registerProposalRoutes(r, api *mux.Router) {
 	r.Handle("/-/proposals/{id}/publish", s.html(s.handleProposalPublish)).Methods(http.MethodPost)
 	r.Handle("/-/proposals/{id}/resolve", s.html(s.handleProposalResolve)).Methods(http.MethodPost)
 	r.Handle("/-/proposals/{id}/withdraw", s.html(s.handleProposalWithdraw)).Methods(http.MethodPost)
+	r.Handle("/-/proposals/{id}/comment", s.html(s.handleProposalComment)).Methods(http.MethodPost)
 
 	api.Handle("/proposals", s.api(s.handleAPIProposals)).Methods(http.MethodGet)
 	api.Handle("/proposals", s.api(s.handleAPIPropose)).Methods(http.MethodPost)
@@ -34,6 +35,7 @@ func (s *Server) registerProposalRoutes(r, api *mux.Router) {
 	api.Handle("/proposals/{id}/review", s.api(s.handleAPIProposalReview)).Methods(http.MethodPost)
 	api.Handle("/proposals/{id}/merge", s.api(s.handleAPIProposalMerge)).Methods(http.MethodPost)
 	api.Handle("/proposals/{id}/withdraw", s.api(s.handleAPIProposalWithdraw)).Methods(http.MethodPost)
+	api.Handle("/proposals/{id}/comments", s.api(s.handleAPIProposalComment)).Methods(http.MethodPost)
 	s.registerTalkRoutes(r, api)
 }
 
@@ -124,6 +126,10 @@ type proposalData struct {
 	// Conflict and Parts are the conflict with main to resolve.
 	Conflict *wiki.ConflictError
 	Parts    []conflictPart
+	// Comments are the proposal's discussion, rendered; CanComment
+	// offers the form.
+	Comments   []*commentView
+	CanComment bool
 }
 
 // StatusText is a status in the page's language.
@@ -155,7 +161,7 @@ func (s *Server) proposalPage(r *http.Request, id string) (proposalData, error) 
 	}
 	d := proposalData{base: s.base(r, "", ""), P: p, View: r.URL.Query().Get("view")}
 	switch done := r.URL.Query().Get("done"); done {
-	case "proposed", "updated", "approve", "changes", "reject", "published", "withdrawn", "resolved":
+	case "proposed", "updated", "approve", "changes", "reject", "published", "withdrawn", "resolved", "commented":
 		d.Done = done
 	}
 	d.Title = d.T("prop-title", p.ID, p.Summary)
@@ -201,6 +207,20 @@ func (s *Server) proposalPage(r *http.Request, id string) (proposalData, error) 
 			d.Parts = conflictParts(c.Conflict)
 		}
 		d.Changes = append(d.Changes, v)
+	}
+	d.CanComment = s.wiki.CanComment(u)
+	for _, c := range p.Comments {
+		h, err := s.wiki.RenderComment(r.Context(), p.Page, c.Text)
+		if err != nil {
+			return d, err
+		}
+		v := &commentView{Comment: c, HTML: h}
+		for _, o := range p.Comments {
+			if o.ID == c.ReplyTo {
+				v.To = o.Author.Name
+			}
+		}
+		d.Comments = append(d.Comments, v)
 	}
 	d.ViewURL = func(view string) string {
 		return "/-/proposals/" + url.PathEscape(p.ID) + "?" + url.Values{"view": {view}}.Encode()
@@ -325,6 +345,46 @@ func (s *Server) handleProposalResolve(w http.ResponseWriter, r *http.Request) e
 	return proposalDone(w, r, id, "resolved")
 }
 
+func (s *Server) handleProposalComment(w http.ResponseWriter, r *http.Request) error {
+	id, err := proposalID(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
+	_, err = s.wiki.CommentOnProposal(r.Context(), wiki.ProposalCommentRequest{ID: id, Text: r.PostForm.Get("text"), ReplyTo: r.PostForm.Get("reply_to"),
+		Author: author(r, wiki.Author{}), Actor: currentUser(r)})
+	if err != nil {
+		return s.proposalFailed(w, r, id, err)
+	}
+	return proposalDone(w, r, id, "commented")
+}
+
+func (s *Server) handleAPIProposalComment(w http.ResponseWriter, r *http.Request) error {
+	id, err := proposalID(r)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Text    string `json:"text"`
+		ReplyTo string `json:"reply_to"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	p, err := s.wiki.CommentOnProposal(r.Context(), wiki.ProposalCommentRequest{ID: id, Text: body.Text, ReplyTo: body.ReplyTo, Author: author(r, wiki.Author{}), Actor: currentUser(r)})
+	if err != nil {
+		return err
+	}
+	out, err := s.withDiff(r, p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
 // proposalJSON is a proposal in the API.
 type proposalJSON struct {
 	ID       string                `json:"id"`
@@ -342,7 +402,7 @@ type proposalJSON struct {
 	Merged   string                `json:"merged,omitempty"`
 	Diff     string                `json:"diff,omitempty"`
 	Reviews  []wiki.ProposalReview `json:"reviews"`
-	Comments []any                 `json:"comments"`
+	Comments []commentJSON         `json:"comments"`
 }
 
 func toProposalJSON(p *wiki.Proposal) proposalJSON {
@@ -352,7 +412,7 @@ func toProposalJSON(p *wiki.Proposal) proposalJSON {
 	}
 	return proposalJSON{ID: p.ID, Page: p.Page, Paths: p.Paths, Summary: p.Summary, Status: p.Status, Author: p.Author, User: p.User,
 		Branch: p.Branch(), Base: p.Base, Revision: p.Revision, Created: p.Created, Updated: p.Updated, Merged: p.Merged,
-		Reviews: reviews, Comments: []any{}}
+		Reviews: reviews, Comments: make([]commentJSON, 0, len(p.Comments))}
 }
 
 // withDiff adds the unified diff of the proposal against main.
@@ -367,6 +427,13 @@ func (s *Server) withDiff(r *http.Request, p *wiki.Proposal) (proposalJSON, erro
 		b.WriteString(c.Unified)
 	}
 	out.Diff = b.String()
+	for _, c := range p.Comments {
+		h, err := s.wiki.RenderComment(r.Context(), p.Page, c.Text)
+		if err != nil {
+			return out, err
+		}
+		out.Comments = append(out.Comments, commentJSON{ID: c.ID, Author: c.Author, Time: c.Time, Text: c.Text, HTML: h, ReplyTo: c.ReplyTo})
+	}
 	return out, nil
 }
 

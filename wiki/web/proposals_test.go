@@ -190,6 +190,16 @@ func TestSelfApprovalRefused(t *testing.T) {
 	if code, body, _ := dirk.api("POST", "/-/api/proposals/"+p.ID+"/merge", "{}"); code != http.StatusBadRequest {
 		t.Fatalf("publishing without approval: %d %s", code, body)
 	}
+	// The proposal's discussion, rendered safely.
+	if code, _, hdr := carla.post("/-/proposals/"+p.ID+"/comment", url.Values{"text": {"Waarom **nu**? <script>alert(1)</script>"}}); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "commented") {
+		t.Fatalf("comment on the proposal: %d", code)
+	}
+	if code, body, _ := dirk.api("POST", "/-/api/proposals/"+p.ID+"/comments", `{"text":"Omdat het moet."}`); code != http.StatusCreated || strings.Count(body, `"html":`) != 2 {
+		t.Fatalf("comment through the API: %d %s", code, body)
+	}
+	if _, body, _ := dirk.get("/-/proposals/" + p.ID); !strings.Contains(body, "Waarom <strong>nu</strong>?") || strings.Contains(body, "<script>alert") || !strings.Contains(body, "Omdat het moet.") {
+		t.Fatalf("the proposal's discussion:\n%s", body)
+	}
 	if code, _, _ := carla.api("POST", "/-/api/proposals/"+p.ID+"/review", `{"verdict":"approve"}`); code != http.StatusOK {
 		t.Fatalf("carla approves: %d", code)
 	}
