@@ -394,7 +394,9 @@ func firstLineOf(s string) string {
 // UpdateProposalRequest asks to change a proposal's text: a new commit on
 // its branch. Only the proposer may.
 type UpdateProposalRequest struct {
-	ID      string
+	ID string
+	// Name, when set, must be the proposal's page (the editor's page).
+	Name    Name
 	Content []byte
 	Message string
 	Author  Author
@@ -413,6 +415,9 @@ func (w *Wiki) UpdateProposal(ctx context.Context, req UpdateProposalRequest) (*
 	}
 	if !p.Status.Active() {
 		return nil, fmt.Errorf("%w: the proposal is %s", ErrInvalidInput, p.Status)
+	}
+	if p.Page == "" || (req.Name != "" && req.Name != p.Page) {
+		return nil, fmt.Errorf("%w: proposal %s is about %q, not %q", ErrInvalidInput, p.ID, p.Page, req.Name)
 	}
 	if err := CheckText("summary", req.Message); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/wikiwerk/wikiwerk/wiki"
@@ -47,6 +48,9 @@ func (s *Server) openProposal(r *http.Request, d *editData, id string) error {
 	if !p.ProposedBy(currentUser(r)) || !p.Status.Active() {
 		return &deniedError{status: http.StatusForbidden, key: "prop-not-yours"}
 	}
+	if p.Page != d.Page {
+		return fmt.Errorf("%w: proposal %s is about %s", wiki.ErrInvalidInput, p.ID, p.Page)
+	}
 	text, err := s.wiki.ProposalText(r.Context(), p, d.Page)
 	if err != nil && !errors.Is(err, wiki.ErrNotFound) {
 		return err
@@ -64,7 +68,7 @@ func (s *Server) proposeFromEditor(w http.ResponseWriter, r *http.Request, d *ed
 	done := "proposed"
 	if d.Proposal != "" {
 		done = "updated"
-		p, err = s.wiki.UpdateProposal(r.Context(), wiki.UpdateProposalRequest{ID: d.Proposal, Content: []byte(full), Message: message, Author: who, Actor: currentUser(r)})
+		p, err = s.wiki.UpdateProposal(r.Context(), wiki.UpdateProposalRequest{ID: d.Proposal, Name: d.Page, Content: []byte(full), Message: message, Author: who, Actor: currentUser(r)})
 	} else {
 		p, err = s.wiki.Propose(r.Context(), wiki.ProposeRequest{Name: d.Page, Content: []byte(full), Base: d.Base, Message: message, Author: who, Actor: currentUser(r)})
 	}
