@@ -55,6 +55,11 @@ func (m *Main) gitAccess(r *http.Request, a gitserver.Access) error {
 	u, err := m.site.GitUser(r)
 	if err == nil {
 		err = m.site.AuthorizeGit(r, u, a == gitserver.Write)
+		if a == gitserver.Write && errors.Is(err, wiki.ErrForbidden) && m.site.MayProposeByGit(u) {
+			// A reader may push proposals to review folders; every ref
+			// and file is checked once the push arrives.
+			err = nil
+		}
 	}
 	if errors.Is(err, wiki.ErrUnauthenticated) {
 		return fmt.Errorf("%w: %v", gitserver.ErrUnauthorized, err)

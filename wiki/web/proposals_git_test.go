@@ -120,6 +120,38 @@ func TestProposalsByGit(t *testing.T) {
 	aw.fsck()
 }
 
+// TestReaderProposesByGit: bram, a reader, may not push to main, but may
+// propose a change of a review folder with git, as on the web.
+func TestReaderProposesByGit(t *testing.T) {
+	aw := newReviewWiki(t, reviewPolicy())
+	bram := aw.signedIn("bram")
+	work := filepath.Join(t.TempDir(), "work")
+	mustGitIn(t, filepath.Dir(work), "clone", "-q", aw.cloneURLAs("bram"), work)
+	head := aw.head()
+	writeWork(t, work, "WMO-loket/Ontwerp.md", "Door Bram\n")
+	mustGitIn(t, work, "commit", "-qam", "Ontwerp")
+	if out, err := gitIn(t, work, "push", "origin", "HEAD:main"); err == nil || !strings.Contains(out, "not allowed") {
+		t.Fatalf("a reader pushed to main: %v\n%s", err, out)
+	}
+	if out, err := gitIn(t, work, "push", "origin", "HEAD:refs/for/main"); err == nil || !strings.Contains(out, "may not propose changes of WMO-loket/Ontwerp") {
+		t.Fatalf("a reader proposed outside review folders: %v\n%s", err, out)
+	}
+	mustGitIn(t, work, "reset", "-q", "--hard", "origin/main")
+	writeWork(t, work, "Beleid/Visie.md", "Bram stelt voor\n")
+	mustGitIn(t, work, "commit", "-qam", "Visie")
+	mustGitIn(t, work, "push", "-q", "origin", "HEAD:refs/for/main")
+	if aw.head() != head {
+		t.Fatal("main moved")
+	}
+	var list struct {
+		Proposals []proposalView `json:"proposals"`
+	}
+	_, body, _ := bram.api("GET", "/-/api/proposals?author=bram", "")
+	if jsonInto(t, body, &list) != 1 || list.Proposals[0].Page != "Beleid/Visie" {
+		t.Fatalf("bram's proposals: %s", body)
+	}
+}
+
 func writeWork(t *testing.T, dir, path, content string) {
 	t.Helper()
 	p := filepath.Join(dir, filepath.FromSlash(path))

@@ -81,3 +81,12 @@ func (s *Server) proposeFromEditor(w http.ResponseWriter, r *http.Request, d *ed
 	}
 	return proposalDone(w, r, p.ID, done)
 }
+
+// MayProposeByGit reports whether u, who may not push to main at all
+// (a reader), may still push proposals: with an account, on a wiki with
+// review folders, as on the web. The git handler then checks every ref:
+// a push to main by u is refused page by page, a proposal is taken only
+// for pages u may propose changes of.
+func (s *Server) MayProposeByGit(u *wiki.User) bool {
+	return u != nil && !u.Disabled && len(s.policy.Review) > 0 && s.policy.CanRead(u)
+}
