@@ -81,3 +81,32 @@ func TestSideBranches(t *testing.T) {
 		t.Fatalf("side refs: %+v %v", refs, err)
 	}
 }
+
+// TestSideBranchLockLeftOver: a crash that leaves a proposal's lock file
+// behind does not block the proposal after a restart.
+func TestSideBranchLockLeftOver(t *testing.T) {
+	ctx := context.Background()
+	r, dir := newRepo(t)
+	seed, err := r.Commit(ctx, wiki.Commit{Author: anna, Message: "seed", Changes: []wiki.Change{{Name: "A", Content: []byte("a\n")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := wiki.BranchWrite{Ref: "refs/heads/voorstel/x", Parents: []string{seed.Revision}, Files: map[string][]byte{"A.md": []byte("b\n")}, Author: anna, Message: "b"}
+	lock := filepath.Join(dir, "refs", "heads", "voorstel", "x.lock")
+	os.MkdirAll(filepath.Dir(lock), 0o755)
+	if err := os.WriteFile(lock, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.WriteBranch(ctx, w); err == nil {
+		t.Fatal("wrote past another writer's lock")
+	}
+	r.Close()
+	r2, err := storage.Open(dir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	if _, err := r2.WriteBranch(ctx, w); err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+}

@@ -31,6 +31,7 @@ var proposalMessages = map[string][2]string{
 	"prop-conflict-title":           {"Botsing met de huidige pagina", "Conflict with the current page"},
 	"prop-conflict-help":            {"%s is na het voorstel op dezelfde plaats gewijzigd. Kies per botsing wat blijft; daarna kan het voorstel worden gepubliceerd.", "%s was changed in the same place after the proposal was made. Choose for each conflict what stays; then the proposal can be published."},
 	"prop-conflict-publish":         {"Publiceren lukt nog niet: de pagina is intussen op dezelfde plaats gewijzigd. Los de botsing hieronder op.", "Cannot publish yet: the page was changed in the same place meanwhile. Resolve the conflict below."},
+	"prop-conflict-git":             {"Deze botsing (een verwijderd of ander bestand dan tekst) lost u op met git: haal de tak %s op, voeg main ermee samen, kies, en duw de tak terug.", "Resolve this conflict (a deleted file, or a file that is not text) with git: fetch the branch %s, merge main into it, choose, and push the branch back."},
 	"prop-part-main":                {"Huidige pagina", "Current page"},
 	"prop-part-proposal":            {"Voorstel", "Proposal"},
 	"prop-take-proposal":            {"Voorstel houden", "Keep the proposal"},
