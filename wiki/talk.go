@@ -215,6 +215,8 @@ func (f *talkFile) index(id string) int {
 
 // TalkChange is one change of a discussion, for recent changes.
 type TalkChange struct {
+	// ID is the commit on TalkRef that made the change.
+	ID     string
 	Page   Name
 	Author Author
 	Time   time.Time
@@ -242,7 +244,7 @@ func (w *Wiki) RecentComments(ctx context.Context, limit int, actor *User) ([]Ta
 			if !ok {
 				continue
 			}
-			out = append(out, TalkChange{Page: Name(page), Author: r.Author, Time: r.Time, Edit: strings.HasPrefix(r.Message, "Edit ")})
+			out = append(out, TalkChange{ID: r.ID, Page: Name(page), Author: r.Author, Time: r.Time, Edit: strings.HasPrefix(r.Message, "Edit ")})
 		}
 	}
 	return out, nil

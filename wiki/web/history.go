@@ -292,7 +292,11 @@ func (s *Server) handleRecentFeed(w http.ResponseWriter, r *http.Request) error 
 		title += " · " + f.Author
 	}
 	self := site + r.URL.RequestURI()
+	revs, talk := s.withComments(r, revs, q, q.Limit)
 	return writeFeed(w, title, site+"/-/recent", self, revs, func(rev wiki.Revision) string {
+		if page, ok := talk[rev.ID]; ok {
+			return site + "/-/talk/" + page.EscapedPath()
+		}
 		for _, c := range rev.Changes {
 			if n, ok := wiki.ParsePath(c.Path); ok && (f.Folder == "" || strings.HasPrefix(c.Path, f.Folder+"/") || c.Path == f.Folder+wiki.PageExt) {
 				return site + changeURL(n, rev.ID, c.Kind)

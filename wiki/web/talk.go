@@ -232,3 +232,42 @@ func (s *Server) recentComments(r *http.Request) []wiki.TalkChange {
 	}
 	return cs
 }
+
+// withComments adds the newest comments to a feed of recent changes, as
+// entries of their own ("Opmerking bij ..." / "Comment on ..."), in time
+// order, at most limit entries in all; talk maps their ids (the commits on
+// the discussions branch) to the page discussed. The feed's filters apply
+// to comments as to edits.
+func (s *Server) withComments(r *http.Request, revs []wiki.Revision, q wiki.HistoryQuery, limit int) ([]wiki.Revision, map[string]wiki.Name) {
+	talk := map[string]wiki.Name{}
+	cs := s.recentComments(r)
+	if len(cs) == 0 {
+		return revs, talk
+	}
+	lang := s.chooseLang(r)
+	var extra []wiki.Revision
+	for _, c := range cs {
+		key := "talk-recent-on"
+		if c.Edit {
+			key = "talk-recent-edit"
+		}
+		rev := wiki.Revision{ID: c.ID, Author: wiki.Author{Name: c.Author.Name}, Time: c.Time, Message: translate(lang, key, c.Page),
+			Changes: []wiki.FileChange{{Path: c.Page.Path(), Kind: "comment"}}}
+		if q.Matches(&rev) {
+			talk[c.ID] = c.Page
+			extra = append(extra, rev)
+		}
+	}
+	out := make([]wiki.Revision, 0, len(revs)+len(extra))
+	i, j := 0, 0
+	for (i < len(revs) || j < len(extra)) && (limit <= 0 || len(out) < limit) {
+		if j >= len(extra) || (i < len(revs) && !revs[i].Time.Before(extra[j].Time)) {
+			out = append(out, revs[i])
+			i++
+		} else {
+			out = append(out, extra[j])
+			j++
+		}
+	}
+	return out, talk
+}

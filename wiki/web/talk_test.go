@@ -89,6 +89,19 @@ func TestTalk(t *testing.T) {
 	if _, body, _ := anna.get("/-/recent"); !strings.Contains(body, "opmerking bij Beleid/Visie") {
 		t.Fatal("recent changes do not list the comment")
 	}
+	feed := aw.feed("/-/recent.atom")
+	comments := 0
+	for _, e := range feed.Entries {
+		if strings.HasSuffix(e.Link.Href, "/-/talk/Beleid/Visie") && strings.Contains(e.Title, "Beleid/Visie") {
+			comments++
+		}
+	}
+	if comments != 3 { // two comments and an edit
+		t.Fatalf("the feed has %d comment entries: %+v", comments, feed.Entries)
+	}
+	if f := aw.feed("/-/recent.atom?folder=WMO-loket"); len(f.Entries) != 1 {
+		t.Fatalf("the feed of WMO-loket lists %d entries", len(f.Entries))
+	}
 
 	// In git: a clone holds the discussion; a push to main leaves it.
 	work := filepath.Join(t.TempDir(), "work")
