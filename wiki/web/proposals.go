@@ -581,3 +581,6 @@ func (s *Server) handleAPIProposalWithdraw(w http.ResponseWriter, r *http.Reques
 	writeJSON(w, http.StatusOK, toProposalJSON(p))
 	return nil
 }
+
+// BranchName is the proposal's branch as git users name it.
+func (d proposalData) BranchName() string { return strings.TrimPrefix(d.P.Branch(), "refs/heads/") }

@@ -111,6 +111,7 @@ func TestProposalPagesHaveNoAxeViolations(t *testing.T) {
 				if strings.HasPrefix(path, "/-/proposals/") && !evalJS[bool](b, `!!document.querySelector('form.review')`) {
 					t.Fatalf("%s: no review form for Dirk", path)
 				}
+				b.screenshot("proposal-" + lang + strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(path) + ".png")
 				for _, v := range runAxe(t, b) {
 					t.Errorf("%s (%s): %s: %s\n    %s", path, lang, v.ID, v.Help, strings.Join(v.Targets, "\n    "))
 				}
