@@ -1040,7 +1040,7 @@ func (w *Wiki) CommentOnProposal(ctx context.Context, req ProposalCommentRequest
 		return nil
 	})
 	if err == nil {
-		w.notify(ctx, ReviewEvent{Kind: "commented", Proposal: p, Comment: &c, Actor: author})
+		w.notify(ctx, ReviewEvent{Kind: "commented", Proposal: p, Comment: &c, Actor: author, Mentions: Mentions(c.Text)})
 	}
 	return p, err
 }

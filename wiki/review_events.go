@@ -22,8 +22,11 @@ type ReviewEvent struct {
 	Review *ProposalReview
 	// Comment is the comment just made or changed (Kind "commented").
 	Comment *Comment
-	// Actor is who did it; Reviewers the groups that review Page ("" in
-	// the list: admins).
+	// Mentions are the login names a comment mentions (@name), for
+	// Kind "commented".
+	Mentions []string
+	// Actor is who did it; Reviewers the groups that review Page (empty:
+	// admins).
 	Actor     Author
 	Reviewers []string
 	Time      time.Time

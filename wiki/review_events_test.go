@@ -3,6 +3,7 @@ package wiki_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -65,7 +66,7 @@ func TestReviewListenerHears(t *testing.T) {
 	if _, err := w.PublishProposal(ctx, wiki.PublishRequest{ID: id, Actor: dirk}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Comment(ctx, wiki.CommentRequest{Page: "Beleid/Visie", Text: "Mooi", Author: anna.Author(), Actor: anna}); err != nil {
+	if _, err := w.Comment(ctx, wiki.CommentRequest{Page: "Beleid/Visie", Text: "Mooi, @Dirk. Zie ook @bram en anna@example.nl", Author: anna.Author(), Actor: anna}); err != nil {
 		t.Fatal(err)
 	}
 	got := rec.kinds()
@@ -85,7 +86,20 @@ func TestReviewListenerHears(t *testing.T) {
 	if r := rec.events[1].Review; r == nil || r.Comment != "Goed" || r.Author.Name != "Dirk" {
 		t.Fatalf("reviewed: %+v", rec.events[1])
 	}
-	if c := rec.events[3].Comment; c == nil || c.Text != "Mooi" {
+	if c := rec.events[3].Comment; c == nil || !strings.HasPrefix(c.Text, "Mooi") || strings.Join(rec.events[3].Mentions, ",") != "dirk,bram" {
 		t.Fatalf("commented: %+v", rec.events[3])
+	}
+}
+
+func TestMentions(t *testing.T) {
+	for text, want := range map[string]string{
+		"@anna kijk even":                 "anna",
+		"Zie @Dirk. En @dirk, @bram-":     "dirk,bram",
+		"mail anna@example.nl of @@x":     "",
+		"(@carla) `@code` \n@j.de-vries.": "carla,code,j.de-vries",
+	} {
+		if got := strings.Join(wiki.Mentions(text), ","); got != want {
+			t.Errorf("Mentions(%q) = %q, want %q", text, got, want)
+		}
 	}
 }

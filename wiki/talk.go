@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -199,7 +200,7 @@ func (w *Wiki) Comment(ctx context.Context, req CommentRequest) (Comment, error)
 		if err != nil {
 			return Comment{}, fmt.Errorf("comment on %s: %w", req.Page, err)
 		}
-		w.notify(ctx, ReviewEvent{Kind: "commented", Page: req.Page, Comment: &out, Actor: author})
+		w.notify(ctx, ReviewEvent{Kind: "commented", Page: req.Page, Comment: &out, Actor: author, Mentions: Mentions(out.Text)})
 		return out, nil
 	}
 }
@@ -248,4 +249,24 @@ func (w *Wiki) RecentComments(ctx context.Context, limit int, actor *User) ([]Ta
 		}
 	}
 	return out, nil
+}
+
+// mention is an @name in a comment: a login name after "@" at the start
+// of a word, not part of an e-mail address.
+var mention = regexp.MustCompile(`(?:^|[^\w@.])@([A-Za-z0-9][A-Za-z0-9._-]{0,63})`)
+
+// Mentions returns the login names a comment mentions with @name, each
+// once, in order, lower-cased; names in code (` + "`...`" + `) count too.
+// A trailing dot or hyphen is punctuation, not part of the name.
+func Mentions(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range mention.FindAllStringSubmatch(text, -1) {
+		name := strings.ToLower(strings.TrimRight(m[1], ".-_"))
+		if name != "" && !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	return out
 }
