@@ -218,7 +218,13 @@ func TestWithdrawAndRejectLeaveMain(t *testing.T) {
 	anna, dirk := aw.signedIn("anna"), aw.signedIn("dirk")
 	head, text := aw.head(), aw.pageText("Beleid/Visie")
 	one := proposeByEditor(t, aw, anna, "Eerste voorstel\n", "een")
-	two := proposeByEditor(t, aw, anna, "Tweede voorstel\n", "twee")
+	// A form that says "save" (an old tab, a script) proposes all the same.
+	code, _, hdr := anna.post("/-/edit/Beleid/Visie", url.Values{"content": {"Tweede voorstel\n"}, "base": {aw.revision("Beleid/Visie")}, "message": {"twee"}, "action": {"save"}})
+	m := proposalLink.FindStringSubmatch(hdr.Get("Location"))
+	if code != http.StatusSeeOther || m == nil {
+		t.Fatalf("save in a review folder: %d %q", code, hdr.Get("Location"))
+	}
+	two := m[1]
 	if code, _, hdr := anna.post("/-/proposals/"+one+"/withdraw", url.Values{}); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "withdrawn") {
 		t.Fatalf("withdraw: %d", code)
 	}
