@@ -93,6 +93,13 @@ func (r *Repo) receiveProposal(ctx context.Context, u RefUpdate, spool *os.File,
 	if err != nil {
 		return 0, "", err
 	}
+	// The names it adds must not be case twins or look-alikes of pages
+	// on main, as for a push to main: publishing would bring them in.
+	if head := r.snap.Load().Head; head != "" {
+		if err := r.checkFoldedNames(q, RefUpdate{Old: plumbing.NewHash(head), New: u.New}); err != nil {
+			return 0, "", err
+		}
+	}
 	p := wiki.PushedProposal{Ref: u.Name.String(), Old: blobID(u.Old), New: u.New.String(), Base: base.String(), Paths: paths}
 	ref, err := lim.Proposals.PrepareProposal(ctx, p)
 	if err != nil {

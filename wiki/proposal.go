@@ -683,6 +683,9 @@ func (w *Wiki) PublishProposal(ctx context.Context, req PublishRequest) (*Propos
 		if err != nil {
 			return nil, w.fillConflict(ctx, err)
 		}
+		if err := checkNewNames(snap, files); err != nil {
+			return nil, err
+		}
 		msg := fmt.Sprintf("Publish proposal %s: %s\n\n%s: %s <%s>\n%s: %s <%s>\n%s: %s",
 			p.ID, p.Summary, ProposedByTrailer, p.Author.Name, p.Author.Email,
 			ApprovedByTrailer, approver.Name, approver.Email, ProposalTrailer, p.Branch())
@@ -1043,4 +1046,26 @@ func (w *Wiki) CommentOnProposal(ctx context.Context, req ProposalCommentRequest
 		w.notify(ctx, ReviewEvent{Kind: "commented", Proposal: p, Comment: &c, Actor: author, Mentions: Mentions(c.Text)})
 	}
 	return p, err
+}
+
+// checkNewNames refuses pages a merge would add whose names differ from
+// an existing page's only by letter case, or look the same, as a save of
+// a new page refuses them.
+func checkNewNames(snap *Snapshot, files map[string][]byte) error {
+	for p, content := range files {
+		n, ok := ParsePath(p)
+		if !ok || content == nil {
+			continue
+		}
+		if _, exists := snap.Page(n); exists {
+			continue
+		}
+		if other, ok := snap.CaseTwin(n); ok && other != n {
+			return fmt.Errorf("%w: %s differs from the existing page %s only in letter case", ErrNameTaken, n, other)
+		}
+		if other, ok := snap.LookAlike(n); ok && other != n {
+			return fmt.Errorf("%w: %s looks the same as the existing page %s", ErrNameTaken, n, other)
+		}
+	}
+	return nil
 }

@@ -117,6 +117,13 @@ func TestProposalsByGit(t *testing.T) {
 	if p := anna.proposalOf("nieuw-beleid"); p.Page != "Beleid/Nieuw" || p.Status != "open" {
 		t.Fatalf("voorstel/nieuw-beleid: %+v", p)
 	}
+	// A case twin of a page on main is refused as in a push to main.
+	writeWork(t, work, "beleid/visie.md", "Tweeling\n")
+	mustGitIn(t, work, "add", "beleid/visie.md")
+	mustGitIn(t, work, "commit", "-qm", "Tweeling")
+	if out, err := gitIn(t, work, "push", "origin", "HEAD:refs/for/main"); err == nil || !strings.Contains(out, "name taken") {
+		t.Fatalf("a proposal of a case twin: %v\n%s", err, out)
+	}
 	aw.fsck()
 }
 

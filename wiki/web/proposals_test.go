@@ -319,3 +319,28 @@ func resolveForm(t *testing.T, body string) url.Values {
 	t.Fatal("no resolution form")
 	return nil
 }
+
+// TestPublishRefusesCaseTwin: a proposed new page whose case twin was
+// created on main meanwhile is not published (409), as a save of it
+// would not be.
+func TestPublishRefusesCaseTwin(t *testing.T) {
+	aw := newReviewWiki(t, reviewPolicy())
+	anna, dirk := aw.signedIn("anna"), aw.signedIn("dirk")
+	code, body, _ := anna.api("POST", "/-/api/proposals", jsonBody(map[string]any{"page": "Beleid/Nieuw", "content": "Nieuw\n"}))
+	if code != http.StatusCreated {
+		t.Fatalf("propose: %d %s", code, body)
+	}
+	var p proposalView
+	jsonInto(t, body, &p)
+	if code, _, _ := dirk.api("PUT", "/-/api/pages/Beleid/NIEUW", jsonBody(map[string]any{"content": "Ander\n"})); code != http.StatusCreated {
+		t.Fatalf("dirk's page: %d", code)
+	}
+	dirk.api("POST", "/-/api/proposals/"+p.ID+"/review", `{"verdict":"approve"}`)
+	head := aw.head()
+	if code, body, _ := dirk.api("POST", "/-/api/proposals/"+p.ID+"/merge", "{}"); code != http.StatusConflict || !strings.Contains(body, "letter case") {
+		t.Fatalf("publishing a case twin: %d %s", code, body)
+	}
+	if aw.head() != head {
+		t.Fatal("main moved")
+	}
+}
