@@ -169,3 +169,45 @@ func writeWork(t *testing.T, dir, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestProposalConflictResolvedWithGit: main changes the same line as a
+// pushed proposal; the proposer merges main into the proposal's branch,
+// resolves the conflict in git and pushes the branch, and the proposal
+// then publishes cleanly.
+func TestProposalConflictResolvedWithGit(t *testing.T) {
+	aw := newReviewWiki(t, reviewPolicy())
+	anna, dirk := aw.signedIn("anna"), aw.signedIn("dirk")
+	work := filepath.Join(t.TempDir(), "work")
+	mustGitIn(t, filepath.Dir(work), "clone", "-q", aw.cloneURLAs("anna"), work)
+	writeWork(t, work, "Beleid/Visie.md", "# Visie\n\nEen\n\nTwee van Anna\n\nDrie\n")
+	mustGitIn(t, work, "commit", "-qam", "Anna")
+	mustGitIn(t, work, "push", "-q", "origin", "HEAD:refs/for/main")
+	var list struct {
+		Proposals []proposalView `json:"proposals"`
+	}
+	_, body, _ := anna.api("GET", "/-/api/proposals", "")
+	if jsonInto(t, body, &list) != 1 {
+		t.Fatalf("proposals: %s", body)
+	}
+	id := list.Proposals[0].ID
+	if code, _, _ := dirk.api("PUT", "/-/api/pages/Beleid/Visie", jsonBody(map[string]any{"content": "# Visie\n\nEen\n\nTwee van Dirk\n\nDrie\n", "base": aw.revision("Beleid/Visie")})); code != http.StatusOK {
+		t.Fatalf("dirk's save: %d", code)
+	}
+	mustGitIn(t, work, "fetch", "-q", "origin")
+	if out, err := gitIn(t, work, "merge", "origin/main"); err == nil {
+		t.Fatalf("the merge did not conflict:\n%s", out)
+	}
+	writeWork(t, work, "Beleid/Visie.md", "# Visie\n\nEen\n\nTwee van Anna en Dirk\n\nDrie\n")
+	mustGitIn(t, work, "commit", "-qam", "main erin, botsing opgelost")
+	mustGitIn(t, work, "push", "-q", "origin", "HEAD:voorstel/"+id)
+	if code, _, _ := dirk.api("POST", "/-/api/proposals/"+id+"/review", `{"verdict":"approve"}`); code != http.StatusOK {
+		t.Fatalf("approve: %d", code)
+	}
+	if code, body, _ := dirk.api("POST", "/-/api/proposals/"+id+"/merge", "{}"); code != http.StatusOK {
+		t.Fatalf("merge: %d %s", code, body)
+	}
+	if got := aw.pageText("Beleid/Visie"); got != "# Visie\n\nEen\n\nTwee van Anna en Dirk\n\nDrie\n" {
+		t.Fatalf("published: %q", got)
+	}
+	aw.fsck()
+}
