@@ -28,6 +28,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/wikiwerk/wikiwerk/storage"
+	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
 // Access is what a request wants to do with the repository.
@@ -83,6 +84,9 @@ type Config struct {
 	// paths a push touches (after Authorize allowed writing at all), for
 	// rules per folder; an error refuses the push with its text.
 	MayChange func(r *http.Request, paths []string) error
+	// Proposals, when set, takes pushes to refs/for/main and to voorstel/
+	// branches as change proposals, for the pusher of r (proposals.go).
+	Proposals func(r *http.Request) wiki.ProposalReceiver
 	// MaxRequestBytes bounds a fetch request (wants and haves); default
 	// 16 MiB.
 	MaxRequestBytes int64
@@ -99,6 +103,7 @@ type Handler struct {
 	repo      Repository
 	authorize func(*http.Request, Access) error
 	mayChange func(*http.Request, []string) error
+	proposals func(*http.Request) wiki.ProposalReceiver
 	limits    storage.PushLimits
 	maxReq    int64
 	log       *slog.Logger
@@ -121,7 +126,7 @@ func New(cfg Config) *Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Handler{repo: cfg.Repo, authorize: cfg.Authorize, mayChange: cfg.MayChange, limits: cfg.Limits, maxReq: cfg.MaxRequestBytes, log: cfg.Logger, obs: cfg.Observer}
+	return &Handler{repo: cfg.Repo, authorize: cfg.Authorize, mayChange: cfg.MayChange, proposals: cfg.Proposals, limits: cfg.Limits, maxReq: cfg.MaxRequestBytes, log: cfg.Logger, obs: cfg.Observer}
 }
 
 // ServeHTTP implements http.Handler.

@@ -80,6 +80,9 @@ func (h *Handler) handleReceivePack(w http.ResponseWriter, r *http.Request) erro
 	if h.mayChange != nil {
 		lim.MayChange = func(paths []string) error { return h.mayChange(r, paths) }
 	}
+	if h.proposals != nil {
+		lim.Proposals = h.proposals(r)
+	}
 	res := h.repo.ReceivePack(r.Context(), req.updates, pr.r, lim)
 	h.observePush(res)
 	for i, err := range res.Refs {
@@ -131,6 +134,8 @@ func writeMessages(w io.Writer, req *receiveRequest, res storage.PushResult) {
 			fmt.Fprintf(w, "Nothing was changed in the wiki.\n\n")
 		case err != nil:
 			fmt.Fprintf(w, "error: the wiki could not update %s because of a problem on the server; nothing was changed.\n", u.Name.Short())
+		case res.Proposal != "":
+			writeProposalMessage(w, u.Name, res)
 		case !req.caps["quiet"]:
 			fmt.Fprintf(w, "wikiwerk: %s updated with %d new commit(s); the wiki shows them now.\n", u.Name.Short(), res.Commits)
 		}

@@ -65,6 +65,9 @@ func (h *Handler) handleInfoRefs(w http.ResponseWriter, r *http.Request) error {
 	default:
 		p.line("%s %s\x00%s\n", head, branch, receiveCaps)
 	}
+	if !head.IsZero() {
+		h.advertiseSideRefs(p)
+	}
 	p.flush()
 	if p.err == nil {
 		p.err = bw.Flush()

@@ -154,6 +154,14 @@ func removeLeftovers(gitDir string, branch plumbing.ReferenceName) []string {
 			rm(p)
 		}
 	}
+	// The lock files of proposals and of the wiki's records
+	// (sidebranch.go), which the wiki writes as it writes main.
+	for _, dir := range []string{"voorstel", "wikiwerk"} {
+		locks, _ := filepath.Glob(filepath.Join(gitDir, "refs", "heads", dir, "*.lock"))
+		for _, p := range locks {
+			rm(p)
+		}
+	}
 	return removed
 }
 

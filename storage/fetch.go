@@ -78,14 +78,25 @@ func (r *Repo) checkWantsLocked(wants []plumbing.Hash) (int32, error) {
 		return 0, fmt.Errorf("%w: no wants", ErrNotOurRef)
 	}
 	minWant := int32(-1)
+	side := false
 	for _, w := range wants {
 		s, ok := r.idx.seq[w]
+		if !ok && r.isSideTipLocked(w) {
+			// A proposal or the wiki's records (sidebranch.go): not on
+			// main's chain, so "ready" cannot be told early; the
+			// client's "done" ends the negotiation.
+			side = true
+			continue
+		}
 		if !ok {
 			return 0, fmt.Errorf("%w: %s", ErrNotOurRef, w)
 		}
 		if minWant < 0 || s < minWant {
 			minWant = s
 		}
+	}
+	if side {
+		minWant = -1
 	}
 	return minWant, nil
 }

@@ -43,6 +43,9 @@ type PushLimits struct {
 	// an error refuses the push, its text shown to the pusher. This is
 	// how protected folders stay protected from git.
 	MayChange func(paths []string) error
+	// Proposals, when set, takes pushes to refs/for/main and to
+	// voorstel/ branches as proposals (pushproposal.go).
+	Proposals wiki.ProposalReceiver
 }
 
 func (l PushLimits) withDefaults() PushLimits {
@@ -94,6 +97,8 @@ type PushResult struct {
 	Refs []error
 	// Commits is the number of new commits on the branch.
 	Commits int
+	// Proposal is the proposal branch the push moved, "" for main.
+	Proposal string
 }
 
 // ReceivePack applies a push: updates, and the pack that carries their
@@ -108,10 +113,18 @@ func (r *Repo) ReceivePack(ctx context.Context, updates []RefUpdate, pack io.Rea
 	main := -1
 	needPack := false
 	for i, u := range updates {
+		proposal := lim.Proposals != nil && isProposalRef(u.Name)
 		switch {
-		case u.Name != r.branch:
+		case u.Name != r.branch && !proposal && lim.Proposals != nil:
+			res.Refs[i] = reject("only "+r.branch.String(),
+				"the wiki is the branch %q; %q cannot be pushed to it.\nPush to %s, or propose your change for review: git push origin HEAD:%s", r.branch.Short(), u.Name.String(), r.branch.Short(), wiki.ProposeRef)
+		case u.Name != r.branch && !proposal:
 			res.Refs[i] = reject("only "+r.branch.String(),
 				"the wiki is the branch %q; %q cannot be pushed to it (push to %s instead)", r.branch.Short(), u.Name.String(), r.branch.Short())
+		case u.New.IsZero() && proposal:
+			res.Refs[i] = reject("deletion not allowed", "a proposal cannot be deleted by git; withdraw it on the wiki instead")
+		case main >= 0 && proposal:
+			res.Refs[i] = reject("one at a time", "push one branch at a time: a proposal on its own")
 		case u.New.IsZero():
 			res.Refs[i] = reject("deletion not allowed", "the wiki's branch %q cannot be deleted", r.branch.Short())
 		case main >= 0:
@@ -139,7 +152,12 @@ func (r *Repo) ReceivePack(ctx context.Context, updates []RefUpdate, pack io.Rea
 		return res
 	}
 	u := updates[main]
-	n, err := r.receive(ctx, u, spool, lim)
+	var n int
+	if u.Name == r.branch {
+		n, err = r.receive(ctx, u, spool, lim)
+	} else {
+		n, res.Proposal, err = r.receiveProposal(ctx, u, spool, lim)
+	}
 	var rej *PushRejection
 	switch {
 	case errors.As(err, &rej):

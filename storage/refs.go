@@ -57,17 +57,24 @@ func (r *Repo) refPath() string {
 // durable by the caller. It returns storageRefChanged when the branch no
 // longer points at m.old. Callers hold gitMu.
 func (r *Repo) moveBranchLocked(m refMove) error {
-	ref := r.refPath()
+	return r.moveRefLocked(r.branch, m)
+}
+
+// moveRefLocked moves any ref the way moveBranchLocked moves the branch:
+// proposals and the wiki's own records (sidebranch.go) are as durable as
+// main. Callers hold gitMu.
+func (r *Repo) moveRefLocked(name plumbing.ReferenceName, m refMove) error {
+	ref := filepath.Join(r.gitDir, filepath.FromSlash(name.String()))
 	if err := os.MkdirAll(filepath.Dir(ref), 0o755); err != nil {
-		return fsutil.Classify(fmt.Errorf("update %s: %w", r.branch, err))
+		return fsutil.Classify(fmt.Errorf("update %s: %w", name, err))
 	}
 	lock := ref + ".lock"
 	f, err := os.OpenFile(lock, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("update %s: %w (%s exists; if no git command is running, remove it)", r.branch, errRefLocked, lock)
+		return fmt.Errorf("update %s: %w (%s exists; if no git command is running, remove it)", name, errRefLocked, lock)
 	}
 	if err != nil {
-		return fsutil.Classify(fmt.Errorf("update %s: %w", r.branch, err))
+		return fsutil.Classify(fmt.Errorf("update %s: %w", name, err))
 	}
 	committed := false
 	defer func() {
@@ -78,7 +85,7 @@ func (r *Repo) moveBranchLocked(m refMove) error {
 	}()
 	// The compare half of compare-and-swap, now that nobody else can
 	// write the ref.
-	cur, err := r.headLocked()
+	cur, err := r.refLocked(name)
 	if err != nil {
 		return err
 	}
@@ -86,31 +93,49 @@ func (r *Repo) moveBranchLocked(m refMove) error {
 		return storageRefChanged
 	}
 	if _, err := f.WriteString(m.new.String() + "\n"); err != nil {
-		return fsutil.Classify(fmt.Errorf("update %s: %w", r.branch, err))
+		return fsutil.Classify(fmt.Errorf("update %s: %w", name, err))
 	}
 	if err := f.Sync(); err != nil {
-		return fsutil.Classify(fmt.Errorf("update %s: %w", r.branch, err))
+		return fsutil.Classify(fmt.Errorf("update %s: %w", name, err))
 	}
 	if err := f.Close(); err != nil {
-		return fsutil.Classify(fmt.Errorf("update %s: %w", r.branch, err))
+		return fsutil.Classify(fmt.Errorf("update %s: %w", name, err))
 	}
-	if err := r.appendReflog(m); err != nil {
+	if err := r.appendRefLog(name, m); err != nil {
 		return err
 	}
 	if err := os.Rename(lock, ref); err != nil {
-		return fsutil.Classify(fmt.Errorf("update %s: %w", r.branch, err))
+		return fsutil.Classify(fmt.Errorf("update %s: %w", name, err))
 	}
 	committed = true
 	if err := fsutil.SyncDir(filepath.Dir(ref)); err != nil {
-		return fmt.Errorf("update %s: %w", r.branch, err)
+		return fmt.Errorf("update %s: %w", name, err)
 	}
 	return nil
 }
 
+// refLocked returns the commit a ref points at, zero if it does not exist.
+func (r *Repo) refLocked(name plumbing.ReferenceName) (plumbing.Hash, error) {
+	if name == r.branch {
+		return r.headLocked()
+	}
+	ref, err := r.st.Reference(name)
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return plumbing.ZeroHash, nil
+	}
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("read %s: %w", name, err)
+	}
+	return ref.Hash(), nil
+}
+
 // appendReflog appends the move to logs/refs/heads/<branch> in git's
 // format: "<old> <new> <name> <<email>> <unix time> <zone>\t<message>\n".
-func (r *Repo) appendReflog(m refMove) error {
-	path := filepath.Join(r.gitDir, "logs", filepath.FromSlash(r.branch.String()))
+func (r *Repo) appendReflog(m refMove) error { return r.appendRefLog(r.branch, m) }
+
+// appendRefLog is appendReflog for any ref.
+func (r *Repo) appendRefLog(name plumbing.ReferenceName, m refMove) error {
+	path := filepath.Join(r.gitDir, "logs", filepath.FromSlash(name.String()))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fsutil.Classify(fmt.Errorf("reflog: %w", err))
 	}

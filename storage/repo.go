@@ -588,7 +588,7 @@ func (r *Repo) indexCommitLocked(x *index, c *object.Commit) error {
 	if err != nil {
 		return fmt.Errorf("index commit %s: %w", c.Hash, err)
 	}
-	if len(c.ParentHashes) > 1 && len(changes) > 0 {
+	if len(c.ParentHashes) > 1 && len(changes) > 0 && !publishesProposal(c) {
 		if changes, err = r.mergeOwnChangesLocked(c, changes); err != nil {
 			return err
 		}

@@ -28,6 +28,13 @@ func (w *Wiki) mayChange(actor *User, names ...Name) error {
 			}
 			return fmt.Errorf("%w: %s may not change %s", ErrForbidden, who, n)
 		}
+		if w.policy.NeedsReview(actor, n) {
+			who := "anonymous visitors"
+			if actor != nil {
+				who = actor.Name
+			}
+			return reviewRefusal(who, n)
+		}
 	}
 	return nil
 }

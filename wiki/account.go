@@ -140,6 +140,9 @@ type Policy struct {
 	Edit Access
 	// Protected lists pages and folders with stricter edit rights.
 	Protected []Protected
+	// Review lists folders whose changes are reviewed before they are
+	// published (review.go): Groups are the reviewers besides admins.
+	Review []Protected
 }
 
 // CanRead reports whether u (nil when not signed in) may read the wiki.

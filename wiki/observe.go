@@ -11,6 +11,9 @@ const (
 	SaveCommitted SaveOutcome = "committed"
 	// SaveMerged is a save merged with changes made since its base.
 	SaveMerged SaveOutcome = "merged"
+	// SaveProposed is a save in a review folder that became a change
+	// proposal instead of a commit on main.
+	SaveProposed SaveOutcome = "proposed"
 	// SaveUnchanged is a save of unchanged text: no commit.
 	SaveUnchanged SaveOutcome = "unchanged"
 	// SaveConflict is a save refused because its edits overlap others.
@@ -45,6 +48,8 @@ func saveOutcome(res SaveResult, err error) SaveOutcome {
 		return SaveRefused
 	case err != nil:
 		return SaveFailed
+	case res.Proposal != nil:
+		return SaveProposed
 	case res.Merged:
 		return SaveMerged
 	case !res.Committed:

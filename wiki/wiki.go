@@ -52,6 +52,9 @@ type Options struct {
 	Location *time.Location
 	// SaveObserver, when set, is told the outcome of every Save.
 	SaveObserver SaveObserver
+	// ReviewListener, when set, hears of proposals, reviews and comments
+	// (review_events.go), for notifications.
+	ReviewListener ReviewListener
 }
 
 // Wiki is the service behind every interface of wikiwerk: it validates
@@ -79,6 +82,9 @@ type Wiki struct {
 	cache   *lru.Cache // renderKey -> markdown.Document
 	stats   *lru.Cache // statsKey -> [2]int{added, removed}
 	blames  *lru.Cache // blameKey -> []BlameLine
+
+	// listener is Options.ReviewListener, nil for none.
+	listener ReviewListener
 }
 
 // New returns a Wiki over store.
@@ -109,6 +115,7 @@ func New(store Store, opt Options) *Wiki {
 		blames:    lru.New(200),
 		blameIdx:  opt.BlameIndex,
 		saveObs:   opt.SaveObserver,
+		listener:  opt.ReviewListener,
 	}
 }
 
@@ -371,6 +378,9 @@ type SaveResult struct {
 	Merged bool
 	// MergedWith are the revisions the save was merged with, newest first.
 	MergedWith []Revision
+	// Proposal is set when the page is in a review folder and the saver
+	// is not its reviewer: the save became this proposal, main is as it was.
+	Proposal *Proposal
 }
 
 // Save writes a page. When the page changed since Base, the user's edit is
@@ -384,6 +394,13 @@ type SaveResult struct {
 // from an existing one only by case.
 func (w *Wiki) Save(ctx context.Context, s Save) (result SaveResult, saveErr error) {
 	defer func() { w.observeSave(result, saveErr) }()
+	if w.policy != nil && w.policy.NeedsReview(s.Actor, s.Name) && w.policy.CanPropose(s.Actor, s.Name) {
+		p, err := w.Propose(ctx, ProposeRequest{Name: s.Name, Content: s.Content, Base: s.Base, Message: s.Message, Author: s.Author, Actor: s.Actor})
+		if err != nil {
+			return SaveResult{}, err
+		}
+		return SaveResult{Revision: s.Base, Proposal: p}, nil
+	}
 	if err := w.checkWrite(s.Actor, s.Author, s.Message, s.Name); err != nil {
 		return SaveResult{}, err
 	}

@@ -22,6 +22,8 @@ type authFlags struct {
 	Read string
 	// Protect lists protected folders: "Beleid,Intern=beleidsteam+ict".
 	Protect string
+	// Review lists review folders: "Beleid=beleidsteam,Raad".
+	Review string
 	// TrustProxy honours X-Forwarded-Proto and X-Forwarded-For.
 	TrustProxy bool
 	// OIDC* configure single sign-on; OIDCIssuer "" switches it off.
@@ -34,6 +36,7 @@ type authFlags struct {
 func (a *authFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.Read, "read", "anyone", "who may read: anyone, or signed-in")
 	fs.StringVar(&a.Protect, "protect", "", `folders only admins (or the groups after =) may change, e.g. "Beleid,Intern=beleidsteam+ict"`)
+	fs.StringVar(&a.Review, "review", "", `folders whose changes are reviewed before publication: reviewers are admins (or the groups after =), e.g. "Beleid=beleidsteam+juristen,Raad"`)
 	fs.BoolVar(&a.TrustProxy, "trust-proxy", false, "behind a reverse proxy: honour its X-Forwarded-Proto and X-Forwarded-For")
 	fs.StringVar(&a.OIDCIssuer, "oidc-issuer", "", "single sign-on: the OpenID Connect provider's issuer URL")
 	fs.StringVar(&a.OIDCClientID, "oidc-client-id", "", "single sign-on: the wiki's client id at the provider")
@@ -65,6 +68,9 @@ func (a *authFlags) check(anonymousEdits bool) error {
 		return err
 	}
 	a.policy.Protected = rules
+	if a.policy.Review, err = parseFolderRules("-review", a.Review); err != nil {
+		return err
+	}
 	if a.OIDCIssuer != "" && (a.OIDCClientID == "" || a.OIDCRedirectURL == "") {
 		return errors.New("single sign-on needs -oidc-client-id and -oidc-redirect-url besides -oidc-issuer")
 	}
@@ -73,7 +79,10 @@ func (a *authFlags) check(anonymousEdits bool) error {
 
 // parseProtect reads "Beleid,Intern=beleidsteam+ict": folders or pages,
 // each optionally with the groups that may change it besides admins.
-func parseProtect(s string) ([]wiki.Protected, error) {
+func parseProtect(s string) ([]wiki.Protected, error) { return parseFolderRules("-protect", s) }
+
+// parseFolderRules reads folder rules in the form of -protect for flag.
+func parseFolderRules(flag, s string) ([]wiki.Protected, error) {
 	var rules []wiki.Protected
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
@@ -83,7 +92,7 @@ func parseProtect(s string) ([]wiki.Protected, error) {
 		prefix, groups, _ := strings.Cut(item, "=")
 		name, err := wiki.ParseName(strings.Trim(strings.TrimSpace(prefix), "/"))
 		if err != nil {
-			return nil, fmt.Errorf("-protect %q: %w", item, err)
+			return nil, fmt.Errorf("%s %q: %w", flag, item, err)
 		}
 		rule := wiki.Protected{Prefix: name}
 		for _, g := range strings.Split(groups, "+") {

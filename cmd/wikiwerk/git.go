@@ -26,6 +26,7 @@ func (m *Main) gitHandler(repo *storage.Repo) *gitserver.Handler {
 		Limits:    m.pushLimits(),
 		Authorize: m.gitAccess,
 		MayChange: m.gitMayChange,
+		Proposals: m.gitProposals,
 		Logger:    m.log,
 		Observer:  m.metrics,
 	})
@@ -55,6 +56,11 @@ func (m *Main) gitAccess(r *http.Request, a gitserver.Access) error {
 	u, err := m.site.GitUser(r)
 	if err == nil {
 		err = m.site.AuthorizeGit(r, u, a == gitserver.Write)
+		if a == gitserver.Write && errors.Is(err, wiki.ErrForbidden) && m.site.MayProposeByGit(u) {
+			// A reader may push proposals to review folders; every ref
+			// and file is checked once the push arrives.
+			err = nil
+		}
 	}
 	if errors.Is(err, wiki.ErrUnauthenticated) {
 		return fmt.Errorf("%w: %v", gitserver.ErrUnauthorized, err)
@@ -70,6 +76,12 @@ func (m *Main) gitMayChange(r *http.Request, paths []string) error {
 		return err
 	}
 	return m.site.AuthorizePush(r, u, paths)
+}
+
+// gitProposals takes pushes to refs/for/main and voorstel/ branches as
+// change proposals by the pusher.
+func (m *Main) gitProposals(r *http.Request) wiki.ProposalReceiver {
+	return m.site.GitProposals(r)
 }
 
 // withGit sends git's requests straight to the git handler. The web server

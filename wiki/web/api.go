@@ -215,7 +215,7 @@ func checkSurrogates(body []byte) error {
 }
 
 func (s *Server) handleAPIPut(w http.ResponseWriter, r *http.Request) error {
-	name, err := s.editablePage(r)
+	name, err := s.proposablePage(r)
 	if err != nil {
 		return err
 	}
@@ -237,6 +237,13 @@ func (s *Server) handleAPIPut(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		return err
+	}
+	if res.Proposal != nil {
+		// A review folder: the save became a proposal; main is unchanged.
+		writeJSON(w, http.StatusAccepted, struct {
+			Proposal proposalJSON `json:"proposal"`
+		}{toProposalJSON(res.Proposal)})
+		return nil
 	}
 	status := http.StatusOK
 	if res.Created {

@@ -47,6 +47,13 @@ type editData struct {
 	// SectionTitle its heading.
 	Section      int
 	SectionTitle string
+	// ReviewRequired says the page is in a review folder and the user
+	// is not its reviewer: saving proposes the change (said before saving).
+	ReviewRequired bool
+	// CanPropose offers "Propose" beside "Save".
+	CanPropose bool
+	// Proposal is the id of the proposal being changed, "" for none.
+	Proposal string
 }
 
 // The modes of the editor; see editData.Mode.
@@ -59,11 +66,19 @@ const (
 func (d editData) TagText() string { return strings.Join(d.Fields.Tags, ", ") }
 
 func (s *Server) handleEditForm(w http.ResponseWriter, r *http.Request) error {
-	name, err := s.editablePage(r)
+	name, err := s.proposablePage(r)
 	if err != nil {
 		return err
 	}
 	d := editData{base: s.base(r, "", name), Page: name}
+	s.setProposing(r, &d)
+	if id := r.URL.Query().Get("proposal"); id != "" {
+		if err := s.openProposal(r, &d, id); err != nil {
+			return err
+		}
+		d.setTitle()
+		return s.render(w, http.StatusOK, "edit", d)
+	}
 	p, err := s.wiki.Page(r.Context(), name, "")
 	switch {
 	case err == nil:
@@ -170,8 +185,10 @@ func (s *Server) handleEditSave(w http.ResponseWriter, r *http.Request) error {
 			Tags: wiki.ParseTags(r.PostForm.Get("tags"))},
 	}
 	d.Section, _ = strconv.Atoi(r.PostForm.Get("section"))
+	d.Proposal = strings.TrimSpace(r.PostForm.Get("proposal"))
+	s.setProposing(r, &d)
 	d.setTitle()
-	if err := s.mayEdit(r, name); err != nil {
+	if err := s.mayPropose(r, name); err != nil {
 		// Signed out meanwhile, say: the text goes back into the form,
 		// with what to do about it.
 		var de *deniedError
@@ -207,6 +224,9 @@ func (s *Server) handleEditSave(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	message := strings.TrimSpace(d.Message)
+	if d.Proposal != "" || r.PostForm.Get("action") == "propose" {
+		return s.proposeFromEditor(w, r, &d, full, message)
+	}
 	if message == "" {
 		message = d.defaultSummary(s.pageLang(""), baseText, full)
 	}
@@ -239,6 +259,9 @@ func (s *Server) handleEditSave(w http.ResponseWriter, r *http.Request) error {
 			d.Error = d.T("save-failed", publicMessage(err, status))
 		}
 		return s.render(w, status, "edit", d)
+	}
+	if res.Proposal != nil {
+		return proposalDone(w, r, res.Proposal.ID, "proposed")
 	}
 	q := "saved"
 	switch {

@@ -163,6 +163,9 @@ type recentData struct {
 	FeedURL string
 	// Seen marks the changes the signed-in user has not seen (follow.go).
 	Seen *recentSeen
+	// Comments are the newest changes of discussions (talk.go), listed
+	// apart from page edits; only on the first, unfiltered page.
+	Comments []wiki.TalkChange
 }
 
 // recentFilter is the filter form of recent changes.
@@ -263,6 +266,9 @@ func (s *Server) recent(w http.ResponseWriter, r *http.Request, author string) e
 	}
 	d.Changes = revs
 	d.Seen = s.unseenChanges(r, revs)
+	if len(v) == 0 && r.URL.Query().Get("before") == "" {
+		d.Comments = s.recentComments(r)
+	}
 	return s.render(w, http.StatusOK, "recent", d)
 }
 
@@ -289,7 +295,11 @@ func (s *Server) handleRecentFeed(w http.ResponseWriter, r *http.Request) error 
 		title += " · " + f.Author
 	}
 	self := site + r.URL.RequestURI()
+	revs, talk := s.withComments(r, revs, q, q.Limit)
 	return writeFeed(w, title, site+"/-/recent", self, revs, func(rev wiki.Revision) string {
+		if page, ok := talk[rev.ID]; ok {
+			return site + "/-/talk/" + page.EscapedPath()
+		}
 		for _, c := range rev.Changes {
 			if n, ok := wiki.ParsePath(c.Path); ok && (f.Folder == "" || strings.HasPrefix(c.Path, f.Folder+"/") || c.Path == f.Folder+wiki.PageExt) {
 				return site + changeURL(n, rev.ID, c.Kind)

@@ -251,6 +251,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerFileRoutes(r)
 	s.registerFileMoveRoutes(r)
 	s.registerFollowRoutes(r, api)
+	s.registerProposalRoutes(r, api)
 	s.registerPageRoutes(r)
 	r.NotFoundHandler = s.html(func(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("%s: %w", r.URL.Path, wiki.ErrNotFound)

@@ -25,7 +25,7 @@ type templates struct {
 var pageTemplates = []string{"view", "missing", "edit", "history", "diff", "recent", "pages", "error", "rename", "delete", "blame",
 	"login", "account", "setup", "admin", "admin-users", "admin-user", "onetime-link",
 	"search", "new", "links", "wanted", "orphans", "tags", "files", "file-history", "file-move",
-	"account-2fa", "login-2fa", "admin-audit", "watchlist", "unsubscribe"}
+	"account-2fa", "login-2fa", "admin-audit", "watchlist", "unsubscribe", "proposals", "proposal", "talk"}
 
 func loadTemplates(theme fs.FS) (*templates, error) {
 	funcs := template.FuncMap{
