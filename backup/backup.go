@@ -11,8 +11,11 @@
 // index (history.idx), the search index (search/), the link graph
 // (links/), the blame index (blame.db). So is the mail queue (mail/):
 // restored, it would send invitations and reset links again that were
-// sent or have expired. The control socket and temporary files are
-// skipped too.
+// sent or have expired. So is the notifier's state (notify/): a live
+// bbolt file that a plain copy could catch half-written; without it a
+// restored wiki mails about changes made after the restore, not before
+// (digests waiting at backup time are not sent). The control socket and
+// temporary files are skipped too.
 //
 // The refs are read once, at the start, and the bundle holds exactly the
 // objects they reach: the backup shows the repository as it was at that
@@ -66,6 +69,7 @@ var skipped = map[string]bool{
 	"links":         true,
 	"blame.db":      true,
 	"mail":          true,
+	"notify":        true,
 	"wikiwerk.sock": true,
 }
 
