@@ -39,11 +39,18 @@ func (n *Notifier) Run(ctx context.Context) {
 		}
 		next := n.nextDigestTime(due)
 		wait = min(wait, next.Sub(now))
+		timer := n.opt.Clock.After(wait)
+		if n.opt.Clock.Now().Sub(now) > time.Second {
+			// The clock moved on while this turn ran (a test's clock
+			// jumps; a real one stalls under load): the wait was worked
+			// out from a stale now, so look again instead.
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-n.kick:
-		case <-n.opt.Clock.After(wait):
+		case <-timer:
 		}
 	}
 }
