@@ -106,6 +106,9 @@ func TestKillDuringWrites(t *testing.T) {
 			git(t, clone, "config", "user.email", "git@example.nl")
 		}
 		client := &http.Client{Timeout: 20 * time.Second}
+		mu.Lock()
+		before := len(acked)
+		mu.Unlock()
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		var pause sync.RWMutex // held by the pusher in even rounds
@@ -231,7 +234,11 @@ func TestKillDuringWrites(t *testing.T) {
 			case <-time.After(20 * time.Second):
 			}
 		}
-		time.Sleep(time.Duration(300+rng.IntN(900)) * time.Millisecond)
+		// Kill once the round has made progress, not after a fixed time:
+		// on a loaded machine saves are slower, and the kill must still
+		// land among acknowledged writes. Then a random moment more.
+		waitForAcks(t, &mu, &acked, before+writers, 3*time.Minute)
+		time.Sleep(time.Duration(rng.IntN(900)) * time.Millisecond)
 		srv.cmd.Process.Kill() // SIGKILL: no shutdown, no deferred saves
 		<-srv.done
 		close(stop)
@@ -245,6 +252,26 @@ func TestKillDuringWrites(t *testing.T) {
 	srv.stop(t)
 	if len(acked) < rounds*writers {
 		t.Fatalf("only %d saves were acknowledged: the test did not load the server", len(acked))
+	}
+}
+
+// waitForAcks waits until at least n saves are acknowledged, or fails
+// the test when the server makes no such progress within limit (it
+// answers nothing at all).
+func waitForAcks(t *testing.T, mu *sync.Mutex, acked *[]ack, n int, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		mu.Lock()
+		have := len(*acked)
+		mu.Unlock()
+		if have >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d saves acknowledged after %v: the server makes no progress", have, n, limit)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
