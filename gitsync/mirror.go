@@ -55,30 +55,7 @@ type MirrorOptions struct {
 }
 
 // MirrorStatus is what the admin page shows of a mirror.
-type MirrorStatus struct {
-	// URL is the remote's address, without credentials.
-	URL string `json:"url"`
-	// Pushed is the commit of main the remote was last brought to.
-	Pushed string `json:"pushed,omitempty"`
-	// LastSuccess is when a push last succeeded (or found the remote up
-	// to date); zero if never since the start.
-	LastSuccess time.Time `json:"last_success,omitzero"`
-	// LastError is the last failure, "" after a success.
-	LastError string `json:"last_error,omitempty"`
-	// LastErrorAt is when it happened.
-	LastErrorAt time.Time `json:"last_error_at,omitzero"`
-	// Diverged reports that the remote refused, or would need, a forced
-	// update: someone pushed there directly.
-	Diverged bool `json:"diverged,omitempty"`
-	// Failures counts failed attempts in a row.
-	Failures int `json:"failures,omitempty"`
-	// NextRetry is about when the next attempt comes, while failing.
-	NextRetry time.Time `json:"next_retry,omitzero"`
-	// Pending counts the commits of main not yet on the remote.
-	Pending int `json:"pending"`
-	// Branches counts the proposal branches on the remote.
-	Branches int `json:"branches"`
-}
+type MirrorStatus = wiki.MirrorStatus
 
 // Mirror pushes main and the proposal branches to a remote after every
 // move of main. It is a change-feed consumer: while the remote fails the

@@ -25,6 +25,7 @@ import (
 
 	"github.com/wikiwerk/wikiwerk/internal/fsutil"
 	"github.com/wikiwerk/wikiwerk/storage"
+	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
 // TrackingRef is the ref of the staging repository that holds the
@@ -38,6 +39,9 @@ const ConflictPrefix = "refs/heads/upstream-conflict/"
 // ErrNoCommonHistory says the upstream's branch shares no commit with the
 // wiki's main: there is nothing to merge against.
 var ErrNoCommonHistory = errors.New("the upstream's history and the wiki's have no commit in common")
+
+// errIndexing says the round waits for the history index's first build.
+var errIndexing = errors.New("waiting for the history index to be built")
 
 // errStale says main moved while a merge was prepared; it is prepared
 // again on top.
@@ -68,50 +72,11 @@ type UpstreamOptions struct {
 	Logger *slog.Logger
 }
 
-// Notice is an upstream change the sync could not take: it conflicts with
-// the wiki's main (Paths), or was refused by the checks of a push
-// (Refused). Later upstream changes keep flowing.
-type Notice struct {
-	// Commit is the upstream commit.
-	Commit string `json:"commit"`
-	// Branch is the branch it is kept as in the content repository
-	// (upstream-conflict/...), "" when it could not be stored.
-	Branch string `json:"branch,omitempty"`
-	// Author, Message (first line) and Time describe the commit.
-	Author  string    `json:"author"`
-	Message string    `json:"message"`
-	Time    time.Time `json:"time"`
-	// Paths are the files both sides changed in ways that do not merge.
-	Paths []string `json:"paths,omitempty"`
-	// Refused is why the checks of a push refused the change.
-	Refused string `json:"refused,omitempty"`
-	// Found is when the sync met it.
-	Found time.Time `json:"found"`
-}
+// Notice is an upstream change the sync could not take.
+type Notice = wiki.UpstreamNotice
 
 // UpstreamStatus is what the admin page shows of the upstream sync.
-type UpstreamStatus struct {
-	// URL and Branch name the upstream, without credentials.
-	URL    string `json:"url"`
-	Branch string `json:"branch"`
-	// Fetched is the upstream commit last fetched.
-	Fetched string `json:"fetched,omitempty"`
-	// Considered is the last upstream commit merged into main or set
-	// aside as a notice.
-	Considered string `json:"considered,omitempty"`
-	// LastFetch is when a fetch last succeeded.
-	LastFetch time.Time `json:"last_fetch,omitzero"`
-	// LastMerge is when the sync last moved main.
-	LastMerge time.Time `json:"last_merge,omitzero"`
-	// LastError is the last failure, "" after a success.
-	LastError   string    `json:"last_error,omitempty"`
-	LastErrorAt time.Time `json:"last_error_at,omitzero"`
-	// NextFetch is when the next fetch is due.
-	NextFetch time.Time `json:"next_fetch,omitzero"`
-	// Notices are the upstream changes that wait for an admin, oldest
-	// first.
-	Notices []Notice `json:"notices"`
-}
+type UpstreamStatus = wiki.UpstreamStatus
 
 type upstreamState struct {
 	Considered string   `json:"considered"`
@@ -172,13 +137,18 @@ func (u *Upstream) stagingPath() string { return filepath.Join(u.opt.Dir, "upstr
 // is done. A failed round is retried at the next turn.
 func (u *Upstream) Run(ctx context.Context) {
 	for {
-		if err := u.Sync(ctx); err != nil && ctx.Err() == nil {
-			u.log.Warn("upstream sync failed; trying again later", "err", u.opt.Remote.redact(err), "next", u.opt.Interval)
+		wait := u.opt.Interval
+		err := u.Sync(ctx)
+		switch {
+		case errors.Is(err, errIndexing):
+			wait = min(wait, time.Second)
+		case err != nil && ctx.Err() == nil:
+			u.log.Warn("upstream sync failed; trying again later", "err", u.opt.Remote.redact(err), "next", wait)
 		}
 		u.mu.Lock()
-		u.status.NextFetch = time.Now().Add(u.opt.Interval)
+		u.status.NextFetch = time.Now().Add(wait)
 		u.mu.Unlock()
-		t := time.NewTimer(u.opt.Interval)
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -258,6 +228,11 @@ func (u *Upstream) Sync(ctx context.Context) (err error) {
 		u.done = make(chan struct{})
 		u.mu.Unlock()
 	}()
+	if _, _, busy := u.opt.Repo.Indexing(); busy {
+		// Which commits main reaches is known once the history index
+		// is built; merging before would see no common history.
+		return errIndexing
+	}
 	staging, err := openStaging(u.stagingPath())
 	if err != nil {
 		return fmt.Errorf("upstream staging repository: %w", err)

@@ -86,6 +86,9 @@ type Config struct {
 	// links that leave the browser (mail, invitations); "" builds them
 	// from the request.
 	BaseURL string
+	// Sync, when set, shows the git sync on /-/admin/sync and serves its
+	// webhook POST /-/api/sync (sync.go).
+	Sync *SyncConfig
 }
 
 // Server is the wiki's HTTP handler.
@@ -114,6 +117,8 @@ type Server struct {
 	securityContacts []string
 	// now is Config.Now, never nil.
 	now func() time.Time
+	// sync is the git sync, nil when none is set up.
+	sync *syncPages
 
 	policy     wiki.Policy
 	accounts   AccountStore
@@ -192,6 +197,7 @@ func New(cfg Config) (*Server, error) {
 		mail:        cfg.Mail,
 		baseURL:     strings.TrimSuffix(cfg.BaseURL, "/"),
 		now:         cfg.Now,
+		sync:        newSyncPages(cfg.Sync),
 
 		securityContacts: cfg.SecurityContacts,
 
@@ -223,6 +229,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerWellKnownRoutes(r)
 	s.registerNavRoutes(r)
 	s.registerAccountRoutes(r)
+	s.registerSyncRoutes(r, api)
 	s.registerActionRoutes(r)
 	s.registerFileRoutes(r)
 	s.registerFileMoveRoutes(r)
@@ -263,7 +270,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !s.publicPath(r.URL.Path) {
+	if !s.publicPath(r.URL.Path) && !isSyncHook(r) {
 		if err := s.mayRead(r); err != nil {
 			s.fail(w, r, err)
 			return
