@@ -193,7 +193,7 @@ func (u *Upstream) Dismiss(commit string) error {
 	defer u.mu.Unlock()
 	i := slices.IndexFunc(u.state.Notices, func(n Notice) bool { return n.Commit == commit })
 	if i < 0 {
-		return fmt.Errorf("no notice about %q", commit)
+		return fmt.Errorf("no notice about %q: %w", commit, wiki.ErrNotFound)
 	}
 	st := u.state
 	st.Notices = slices.Delete(slices.Clone(st.Notices), i, i+1)

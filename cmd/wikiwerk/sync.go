@@ -10,7 +10,6 @@ import (
 
 	"github.com/wikiwerk/wikiwerk/gitsync"
 	"github.com/wikiwerk/wikiwerk/storage"
-	"github.com/wikiwerk/wikiwerk/wiki"
 	"github.com/wikiwerk/wikiwerk/wiki/web"
 )
 
@@ -58,19 +57,20 @@ func (m *Main) startSync(ctx context.Context, repo *storage.Repo) (*web.SyncConf
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	svc := &syncService{}
+	var mirror *gitsync.Mirror
+	var upstream *gitsync.Upstream
 	stop := func() {
 		cancel()
-		if svc.mirror != nil {
-			svc.mirror.Close()
+		if mirror != nil {
+			mirror.Close()
 		}
 		wg.Wait()
 	}
 	if r := m.syncFlags.Mirror; r != nil {
-		svc.mirror = gitsync.NewMirror(gitsync.MirrorOptions{
+		mirror = gitsync.NewMirror(gitsync.MirrorOptions{
 			Repo: repo, Remote: *r, StatePath: filepath.Join(m.DataDir, "mirror.json"), Logger: m.log,
 		})
-		if err := svc.mirror.Start(ctx); err != nil {
+		if err := mirror.Start(ctx); err != nil {
 			stop()
 			return nil, nil, fmt.Errorf("mirror: %w", err)
 		}
@@ -85,7 +85,7 @@ func (m *Main) startSync(ctx context.Context, repo *storage.Repo) (*web.SyncConf
 			stop()
 			return nil, nil, err
 		}
-		svc.upstream = u
+		upstream = u
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -94,43 +94,5 @@ func (m *Main) startSync(ctx context.Context, repo *storage.Repo) (*web.SyncConf
 		m.log.Info("taking changes from upstream", "url", r.Shown(), "branch", m.syncFlags.UpstreamBranch,
 			"every", m.syncFlags.UpstreamInterval, "token", r.Token != "", "webhook", m.syncFlags.SyncToken != "")
 	}
-	return &web.SyncConfig{Service: svc, HookToken: m.syncFlags.SyncToken}, stop, nil
-}
-
-// syncService adapts package gitsync to what the web pages need.
-type syncService struct {
-	mirror   *gitsync.Mirror
-	upstream *gitsync.Upstream
-}
-
-func (s *syncService) Mirror() (wiki.MirrorStatus, bool) {
-	if s.mirror == nil {
-		return wiki.MirrorStatus{}, false
-	}
-	return s.mirror.Status(), true
-}
-
-func (s *syncService) Upstream() (wiki.UpstreamStatus, bool) {
-	if s.upstream == nil {
-		return wiki.UpstreamStatus{}, false
-	}
-	return s.upstream.Status(), true
-}
-
-func (s *syncService) SyncUpstream() bool {
-	if s.upstream == nil {
-		return false
-	}
-	s.upstream.Trigger()
-	return true
-}
-
-func (s *syncService) DismissNotice(commit string) error {
-	if s.upstream == nil {
-		return fmt.Errorf("upstream: %w", wiki.ErrNotFound)
-	}
-	if err := s.upstream.Dismiss(commit); err != nil {
-		return fmt.Errorf("%w: %v", wiki.ErrNotFound, err)
-	}
-	return nil
+	return &web.SyncConfig{Service: gitsync.NewService(mirror, upstream), HookToken: m.syncFlags.SyncToken}, stop, nil
 }

@@ -50,7 +50,7 @@ var syncMessages = map[string][2]string{
 	"sync-notice-resolve": {"Oplossen: haal upstream binnen in een kopie van de wiki, kies per botsing de juiste tekst, sla op met git add en git commit, en push naar de wiki. Daarna worden wijzigingen van upstream weer gewoon samengevoegd.",
 		"To resolve: pull upstream into a clone of the wiki, choose the right text for each conflict, save with git add and git commit, and push to the wiki. After that upstream changes are merged as usual again."},
 	"sync-dismiss":      {"Opgelost, verbergen", "Resolved, hide"},
-	"sync-dismiss-of":   {"Melding over %s verbergen", "Hide the notice about %s"},
+	"sync-dismiss-of":   {"Opgelost, verbergen: de melding over %s", "Resolved, hide: the notice about %s"},
 	"sync-done-sync":    {"Ophalen is gestart; ververs deze pagina over een ogenblik.", "Fetching has started; refresh this page in a moment."},
 	"sync-done-dismiss": {"De melding is verborgen.", "The notice is hidden."},
 	"sync-bad-action":   {"Onbekende actie.", "Unknown action."},
