@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cgi"
@@ -155,7 +156,8 @@ func TestSyncEndToEnd(t *testing.T) {
 		"WIKIWERK_UPSTREAM_TOKEN": upstream.token,
 		"WIKIWERK_SYNC_TOKEN":     "hook-secret-3",
 	}
-	base := startWith(t, env, "-data", data, "-mirror", mirror.url, "-upstream", upstream.url, "-upstream-interval", "1h")
+	// Reading needs an account: the webhook brings its own credential.
+	base := startWith(t, env, "-data", data, "-read", "signed-in", "-mirror", mirror.url, "-upstream", upstream.url, "-upstream-interval", "1h")
 	wikiDir := filepath.Join(data, "content.git")
 	head := func(dir string) string {
 		out, err := gitAs(t, dir, "rev-parse", "--verify", "-q", "refs/heads/main")
@@ -212,12 +214,27 @@ func TestSyncEndToEnd(t *testing.T) {
 	if code, body := postHook(t, base, "Bearer hook-secret-3"); code != http.StatusAccepted {
 		t.Fatalf("webhook with the right token: %d %s", code, body)
 	}
-	waitFor(t, "the upstream commit reaches the wiki", func() bool {
-		code, body := get(t, base+"/-/raw/Upstream")
-		return code == 200 && body == "# Van upstream\n"
-	})
-	if head(wikiDir) != upCommit {
-		t.Errorf("main = %s, want the upstream's %s (a fast-forward)", head(wikiDir), upCommit)
+	waitFor(t, "the upstream commit reaches the wiki (a fast-forward)", func() bool { return head(wikiDir) == upCommit })
+	req, _ = http.NewRequest(http.MethodGet, base+"/-/raw/Upstream", nil)
+	req.SetBasicAuth("carla", "een lang wachtwoord")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("the upstream's page: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	// GitLab sends its webhook secret as X-Gitlab-Token.
+	for token, want := range map[string]int{"wrong": http.StatusForbidden, "hook-secret-3": http.StatusAccepted} {
+		req, _ := http.NewRequest(http.MethodPost, base+"/-/api/sync", strings.NewReader("{}"))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Gitlab-Token", token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("webhook with X-Gitlab-Token %q: %d, want %d", token, resp.StatusCode, want)
+		}
 	}
 	// ...and from there to the mirror.
 	waitFor(t, "the upstream commit reaches the mirror", func() bool { return head(mirror.dir) == upCommit })
@@ -281,12 +298,16 @@ func postForm(t *testing.T, client *http.Client, u string, v url.Values) (int, e
 		t.Fatalf("no CSRF field on %s", u)
 	}
 	rest := b[i+len(`name="csrf_token" value="`):]
-	v.Set("csrf_token", string(rest[:bytes.IndexByte(rest, '"')]))
+	v.Set("csrf_token", html.UnescapeString(string(rest[:bytes.IndexByte(rest, '"')])))
 	resp, err = client.PostForm(u, v)
 	if err != nil {
 		return 0, err
 	}
+	b, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Logf("POST %s: %d\n%s", u, resp.StatusCode, b)
+	}
 	return resp.StatusCode, nil
 }
 
