@@ -74,6 +74,9 @@ type Mirror struct {
 	sub    wiki.Subscription
 	// branches remembers what the proposal branches were last pushed as.
 	branches map[plumbing.ReferenceName]plumbing.Hash
+	// mainFailing is set while pushing main fails (the feed retries it;
+	// the timer waits).
+	mainFailing bool
 }
 
 // NewMirror prepares a mirror; Start runs it.
@@ -111,14 +114,20 @@ func (m *Mirror) Start(ctx context.Context) error {
 				return
 			case <-t.C:
 			}
-			if m.Status().Failures > 0 {
-				continue // the feed is retrying already
+			m.mu.Lock()
+			skip := m.mainFailing
+			m.mu.Unlock()
+			if skip {
+				continue // the feed is retrying main, branches with it
 			}
 			m.pushMu.Lock()
 			err := m.pushBranches(ctx)
 			m.pushMu.Unlock()
-			if err != nil && ctx.Err() == nil {
-				m.failed(err)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				m.failed(err, false)
+			case err == nil:
+				m.branchesOK()
 			}
 		}
 	}()
@@ -188,11 +197,8 @@ func (m *Mirror) Apply(ctx context.Context, cs wiki.ChangeSet) error {
 	m.pushMu.Lock()
 	defer m.pushMu.Unlock()
 	pushed, err := m.pushMain(ctx)
-	if err == nil {
-		err = m.pushBranches(ctx)
-	}
 	if err != nil {
-		m.failed(err)
+		m.failed(err, true)
 		return err
 	}
 	if err := fsutil.WriteFileBytes(m.opt.StatePath, 0o644, mustJSON(mirrorState{Pushed: pushed.String()})); err != nil {
@@ -201,20 +207,43 @@ func (m *Mirror) Apply(ctx context.Context, cs wiki.ChangeSet) error {
 	m.mu.Lock()
 	m.status.Pushed = pushed.String()
 	m.status.LastSuccess = time.Now()
-	m.status.LastError, m.status.Diverged, m.status.Failures = "", false, 0
-	m.status.NextRetry = time.Time{}
+	m.mainFailing = false
 	m.mu.Unlock()
+	// A proposal branch that cannot be pushed does not hold main back:
+	// the timer tries the branches again.
+	if err := m.pushBranches(ctx); err != nil {
+		m.failed(err, false)
+		return nil
+	}
+	m.branchesOK()
 	return nil
 }
 
-// failed records a failed attempt.
-func (m *Mirror) failed(err error) {
+// branchesOK clears the error state once main and the branches are
+// pushed.
+func (m *Mirror) branchesOK() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.mainFailing {
+		m.status.LastError, m.status.Diverged, m.status.Failures = "", false, 0
+		m.status.NextRetry = time.Time{}
+	}
+}
+
+// failed records a failed attempt: of main (which the feed retries with
+// back-off) or of the proposal branches (which the timer retries).
+func (m *Mirror) failed(err error, main bool) {
 	msg := m.opt.Remote.redact(err)
 	m.mu.Lock()
+	m.mainFailing = m.mainFailing || main
 	m.status.Failures++
 	m.status.LastError, m.status.LastErrorAt = msg, time.Now()
 	m.status.Diverged = errors.Is(err, ErrDiverged)
-	m.status.NextRetry = time.Now().Add(backoff(m.status.Failures, 100*time.Millisecond, m.opt.MaxBackoff))
+	if main {
+		m.status.NextRetry = time.Now().Add(backoff(m.status.Failures, 100*time.Millisecond, m.opt.MaxBackoff))
+	} else {
+		m.status.NextRetry = time.Now().Add(m.opt.Interval)
+	}
 	m.mu.Unlock()
 	m.log.Warn("mirror: push failed", "err", msg)
 }

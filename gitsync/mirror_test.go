@@ -204,5 +204,27 @@ func TestMirrorProposalBranches(t *testing.T) {
 	if m.Status().Branches != 1 {
 		t.Errorf("status = %+v", m.Status())
 	}
+
+	// Someone moves the proposal on the remote directly: the mirror does
+	// not overwrite it, reports it, and main keeps being mirrored.
+	other := filepath.Join(t.TempDir(), "other")
+	mustGit(t, filepath.Dir(other), "clone", "-q", "-b", "voorstel/1", g.authURL(), other)
+	mustGitAs(t, "Eva Elders", other, "commit", "-q", "--allow-empty", "-m", "Elders")
+	mustGitAs(t, "Eva Elders", other, "push", "-q", "origin", "voorstel/1")
+	theirs := g.ref(t, "refs/heads/voorstel/1")
+	mustGitAs(t, "Vera Voorstel", work, "commit", "-q", "--allow-empty", "-m", "En nog een")
+	mustGit(t, work, "push", "-q", "origin", "HEAD:refs/heads/voorstel/1")
+	tw.save(t, "Home", "# Welkom\n\nverder\n")
+	syncMirror(t, m)
+	if got, want := g.head(t), tw.head(t); got != want {
+		t.Errorf("remote main = %s, want %s: a diverged proposal held main back", got, want)
+	}
+	eventually(t, "the diverged proposal is reported", func() bool {
+		st := m.Status()
+		return st.Diverged && strings.Contains(st.LastError, "voorstel/1")
+	})
+	if got := g.ref(t, "refs/heads/voorstel/1"); got != theirs {
+		t.Errorf("the remote's proposal branch was overwritten: %s, want %s", got, theirs)
+	}
 	mustGit(t, g.dir, "fsck", "--strict", "--no-progress")
 }

@@ -258,8 +258,27 @@ func (u *Upstream) Sync(ctx context.Context) (err error) {
 			content.Reindex()
 			continue
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return u.pruneNotices()
 	}
+}
+
+// pruneNotices drops the notices about commits that main reaches now: an
+// admin merged them.
+func (u *Upstream) pruneNotices() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	keep := slices.DeleteFunc(slices.Clone(u.state.Notices), func(n Notice) bool {
+		return u.opt.Repo.MainReaches(plumbing.NewHash(n.Commit))
+	})
+	if len(keep) == len(u.state.Notices) {
+		return nil
+	}
+	st := u.state
+	st.Notices = keep
+	return u.saveLocked(st)
 }
 
 // fetch brings the upstream's branch into the staging repository and

@@ -220,6 +220,37 @@ func TestUpstreamConflictBecomesBranch(t *testing.T) {
 	if st := u2.Status(); st.Considered != third || len(st.Notices) != 1 {
 		t.Errorf("state after a restart = %+v", st)
 	}
+
+	// An admin resolves it as the admin page says: pull the upstream into
+	// a clone of the wiki, choose the text, commit, push to the wiki.
+	resolve := filepath.Join(t.TempDir(), "resolve")
+	mustGit(t, filepath.Dir(resolve), "clone", "-q", s.tw.serve(t), resolve)
+	if out, err := gitAs(t, "Carla Admin", resolve, "pull", "-q", "--no-rebase", s.g.authURL(), "main"); err == nil {
+		t.Fatalf("the pull merged without a conflict: %s", out)
+	}
+	resolved := lineReplaced(want, "regel 3 volgens de wiki", "regel 3 volgens iedereen")
+	if err := os.WriteFile(filepath.Join(resolve, "WMO", "Ontwerp.md"), []byte(resolved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustGitAs(t, "Carla Admin", resolve, "add", "-A")
+	mustGitAs(t, "Carla Admin", resolve, "commit", "-q", "--no-edit")
+	mustGitAs(t, "Carla Admin", resolve, "push", "-q", "origin", "main")
+	if got := s.tw.page(t, "WMO/Ontwerp"); got != resolved {
+		t.Fatalf("page after the resolution = %q", got)
+	}
+	// From now on upstream changes are merged again (merge commits whose
+	// second parent is the upstream's), and the notice is gone.
+	fourth := s.commit(t, "Karin Kok", "Weer gewoon", map[string]string{"Vier.md": "# Vier\n"})
+	s.sync(t)
+	if s.tw.page(t, "Vier") != "# Vier\n" || s.tw.page(t, "WMO/Ontwerp") != resolved {
+		t.Errorf("after the resolution the next change did not arrive cleanly")
+	}
+	if _, err := gitAs(t, "x", s.tw.dir, "merge-base", "--is-ancestor", fourth, "main"); err != nil {
+		t.Errorf("the upstream commit after the resolution is not part of main's history")
+	}
+	if st := s.u.Status(); len(st.Notices) != 0 || st.LastError != "" {
+		t.Errorf("status after the resolution = %+v", st)
+	}
 	s.tw.fsck(t)
 }
 
