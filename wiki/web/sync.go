@@ -131,6 +131,7 @@ func (s *Server) handleAdminSyncAction(w http.ResponseWriter, r *http.Request) e
 		if !s.sync.svc.SyncUpstream() {
 			return fmt.Errorf("upstream: %w", wiki.ErrNotFound)
 		}
+		s.audit(r, wiki.AuditEvent{Kind: "sync-now", Subject: "upstream", Detail: "fetch asked for on the admin page"})
 	case "dismiss":
 		commit := r.PostForm.Get("commit")
 		if err := s.sync.svc.DismissNotice(commit); err != nil {

@@ -205,6 +205,9 @@ func TestSyncAdminPage(t *testing.T) {
 	if n, _ := up.Rounds(); n <= rounds {
 		t.Errorf("rounds = %d after fetch now, were %d", n, rounds)
 	}
+	if !aw.audited("sync-now", "upstream", "") {
+		t.Error("fetch now is not in the audit log")
+	}
 	if code, _, _ := carla.post("/-/admin/sync", url.Values{"action": {"explode"}}); code != http.StatusBadRequest {
 		t.Errorf("unknown action: %d", code)
 	}
