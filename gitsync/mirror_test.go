@@ -2,6 +2,8 @@ package gitsync_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -227,4 +229,29 @@ func TestMirrorProposalBranches(t *testing.T) {
 		t.Errorf("the remote's proposal branch was overwritten: %s, want %s", got, theirs)
 	}
 	mustGit(t, g.dir, "fsck", "--strict", "--no-progress")
+}
+
+// TestMirrorDoesNotFollowRedirectsElsewhere: a remote that redirects to
+// another host would carry the token there; the mirror refuses.
+func TestMirrorDoesNotFollowRedirectsElsewhere(t *testing.T) {
+	tw := newTestWiki(t)
+	g := newGitRemote(t, "tok-redirect")
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the other host was asked for %s (authorization %v)", r.URL, r.Header.Get("Authorization") != "")
+	}))
+	t.Cleanup(other.Close)
+	// Same IP, another port: another host for HTTP.
+	redirect := httptest.NewServer(http.RedirectHandler(other.URL+"/git/org.git/info/refs?service=git-receive-pack", http.StatusFound))
+	t.Cleanup(redirect.Close)
+	rem, err := gitsync.ParseRemote(redirect.URL+"/git/org.git", g.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := gitsync.NewMirror(gitsync.MirrorOptions{Repo: tw.repo, Remote: rem, StatePath: filepath.Join(tw.data, "mirror.json"), MaxBackoff: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := m.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); m.Close() })
+	eventually(t, "the mirror reports the redirect", func() bool { return strings.Contains(m.Status().LastError, "redirected") })
 }

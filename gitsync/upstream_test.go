@@ -299,3 +299,23 @@ func TestUpstreamRefusedChangeDoesNotStop(t *testing.T) {
 	}
 	s.tw.fsck(t)
 }
+
+// TestUpstreamRunFetchesEveryInterval: Run takes upstream changes on its
+// own, at every interval.
+func TestUpstreamRunFetchesEveryInterval(t *testing.T) {
+	s := newUpstreamSetup(t)
+	rem, _ := gitsync.ParseRemote(s.g.url, s.g.token)
+	u, err := gitsync.NewUpstream(gitsync.UpstreamOptions{Repo: s.tw.repo, Remote: rem, Dir: filepath.Join(s.tw.data, "upstream"), Interval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { u.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	c := s.commit(t, "Jan Jansen", "Vanzelf", map[string]string{"Vanzelf.md": "# Vanzelf\n"})
+	eventually(t, "the upstream change arrives by itself", func() bool { return s.tw.head(t) == c })
+	if st := u.Status(); st.NextFetch.IsZero() || st.LastFetch.IsZero() {
+		t.Errorf("status = %+v", st)
+	}
+}
