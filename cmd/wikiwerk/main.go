@@ -85,6 +85,7 @@ const usage = `usage:
   wikiwerk [serve] [-addr 127.0.0.1:8080] [-data ./wiki-data] [-repo PATH] [-theme DIR] [-anonymous-edits]
                  [-lang nl|en] [-max-file-mb 20] [-file-types png,jpg,pdf] [-memory-limit 256]
                  [-read anyone|signed-in] [-protect "Beleid,Intern=beleidsteam+ict"] [-review "Beleid=beleidsteam"] [-trust-proxy]
+                 [-mirror URL] [-upstream URL -upstream-interval 5m]
                  [-oidc-issuer URL -oidc-client-id ID -oidc-client-secret S -oidc-redirect-url URL
                   -oidc-scopes S -oidc-role-claim C -oidc-admin-values V -oidc-editor-values V]
                  [-metrics-addr 127.0.0.1:9150] [-log-format text|json]
@@ -143,6 +144,7 @@ type Main struct {
 	// Mail holds the SMTP flags and -base-url; mail is off without
 	// -smtp-addr.
 	Mail mail.Settings
+	syncFlags
 	// SecurityContacts are named by /.well-known/security.txt.
 	SecurityContacts []string
 	// notifyFlags: the daily digest of followed pages (notify.go).
@@ -202,6 +204,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	m.authFlags.register(fs)
 	m.securityFlags.register(fs)
 	m.Mail.Register(fs)
+	m.syncFlags.register(fs, getenv)
 	fs.Func("security-contact", "who to tell about a security problem, for /.well-known/security.txt: an e-mail address or a mailto:, https: or tel: URI (several comma-separated)", func(v string) (err error) {
 		m.SecurityContacts, err = web.ParseSecurityContact(v)
 		return err
@@ -419,6 +422,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	defer stopNotify()
 	git := m.gitHandler(repo)
+	syncCfg, stopSync, err := m.startSync(ctx, repo)
+	if err != nil {
+		return err
+	}
+	defer stopSync()
 	srv, err := web.New(web.Config{
 		Wiki: wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20, FileTypes: m.FileTypes,
 			Lang: m.Lang, Location: m.Location, SaveObserver: m.metrics}),
@@ -437,6 +445,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Links:       graph,
 		Mail:        mailer,
 		BaseURL:     m.Mail.BaseURL,
+		Sync:        syncCfg,
 
 		SecurityContacts: m.SecurityContacts,
 		RequireTwoFactor: m.Require2FA,

@@ -19,6 +19,9 @@ type adminData struct {
 	// Users, Admins and Disabled count the accounts for the overview.
 	Users, Admins, Disabled int
 	Audit                   []wiki.AuditEvent
+	// Sync is true when the wiki mirrors to or takes changes from another
+	// git server (/-/admin/sync).
+	Sync bool
 }
 
 // handleAdmin is the admin overview: links to the accounts and the audit
@@ -35,7 +38,7 @@ func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := adminData{base: s.base(r, "", ""), Users: len(users), Audit: events}
+	d := adminData{base: s.base(r, "", ""), Users: len(users), Audit: events, Sync: s.sync != nil}
 	for _, u := range users {
 		if u.Disabled {
 			d.Disabled++

@@ -97,6 +97,9 @@ type Config struct {
 	// Routes, when set, is told the route template of every routed
 	// request, for metrics.
 	Routes RouteObserver
+	// Sync, when set, shows the git sync on /-/admin/sync and serves its
+	// webhook POST /-/api/sync (sync.go).
+	Sync *SyncConfig
 }
 
 // Server is the wiki's HTTP handler.
@@ -125,6 +128,8 @@ type Server struct {
 	securityContacts []string
 	// now is Config.Now, never nil.
 	now func() time.Time
+	// sync is the git sync, nil when none is set up.
+	sync *syncPages
 
 	// unsubscribeKey checks the signed links of notification mail.
 	unsubscribeKey []byte
@@ -208,6 +213,7 @@ func New(cfg Config) (*Server, error) {
 		mail:        cfg.Mail,
 		baseURL:     strings.TrimSuffix(cfg.BaseURL, "/"),
 		now:         cfg.Now,
+		sync:        newSyncPages(cfg.Sync),
 
 		securityContacts: cfg.SecurityContacts,
 		commits:          cfg.CommitAddresses,
@@ -247,6 +253,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerTwoFactorRoutes(r, api)
 	s.registerAccountRoutes(r)
 	s.registerUserRoutes(r)
+	s.registerSyncRoutes(r, api)
 	s.registerActionRoutes(r)
 	s.registerFileRoutes(r)
 	s.registerFileMoveRoutes(r)
@@ -290,7 +297,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !s.publicPath(r.URL.Path) {
+	if !s.publicPath(r.URL.Path) && !isSyncHook(r) {
 		if err := s.mayRead(r); err != nil {
 			s.fail(w, r, err)
 			return
