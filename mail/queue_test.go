@@ -43,6 +43,9 @@ func openQueue(t *testing.T, dir string, cfg Config, opt Options) *Queue {
 	return q
 }
 
+// spoolFiles lists the messages in a spool folder. Temporary files (a
+// dot name) are left out: the worker may be rewriting a message's file
+// (temp file, then rename) at the moment of the listing.
 func spoolFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
@@ -51,6 +54,9 @@ func spoolFiles(t *testing.T, dir string) []string {
 	}
 	var names []string
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
 		names = append(names, e.Name())
 	}
 	return names
