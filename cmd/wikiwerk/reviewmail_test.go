@@ -6,6 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +44,8 @@ func (p *person) api(method, path, body string) (int, string) {
 // mail the proposer (not the reviewer); a comment in a page's discussion
 // mails its follower and the person it mentions, not the commenter; the
 // unsubscribe link of a review mail stops review mail, and the watchlist
-// switches it on again.
+// switches it on again; a proposal pushed to refs/for/main mails the
+// reviewer too.
 func TestReviewNotificationMail(t *testing.T) {
 	smtp := smtptest.Start(t, "")
 	data := t.TempDir()
@@ -58,6 +62,10 @@ func TestReviewNotificationMail(t *testing.T) {
 		if _, err := store.Create(context.Background(), u, u.Name+"s wachtwoord is lang"); err != nil {
 			t.Fatal(err)
 		}
+	}
+	bobToken, _, err := store.NewToken(context.Background(), "bob", "git")
+	if err != nil {
+		t.Fatal(err)
 	}
 	store.Close()
 	srv := startWithMail(t, data, smtp.Addr, "-review", "Beleid=beleidsteam")
@@ -179,4 +187,29 @@ func TestReviewNotificationMail(t *testing.T) {
 	if m := next(); m.To != "rita@gemeente.example" {
 		t.Fatalf("with review mail on again: mail to %s: %q", m.To, m.Subject)
 	}
+
+	// A proposal pushed with git, to refs/for/main, mails the reviewer
+	// as one from the web does.
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Log("git is not installed: the push is not tried")
+		return
+	}
+	work := t.TempDir()
+	remote, _ := url.Parse(srv + "/wiki.git")
+	remote.User = url.UserPassword("bob", bobToken)
+	if out, err := gitAs(t, work, "clone", remote.String(), "wiki"); err != nil {
+		t.Fatalf("clone: %v\n%s", err, out)
+	}
+	clone := filepath.Join(work, "wiki")
+	if err := os.WriteFile(filepath.Join(clone, "Beleid", "Wmo.md"), []byte("# Wmo\n\nUit git.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gitAs(t, clone, "commit", "-am", "Voorstel uit git")
+	if out, err := gitAs(t, clone, "push", "origin", "HEAD:refs/for/main"); err != nil {
+		t.Fatalf("push to refs/for/main: %v\n%s", err, out)
+	}
+	if m := next(); m.To != "rita@gemeente.example" || !strings.HasPrefix(m.Subject, "Voorstel voor Beleid/Wmo van ") || !strings.Contains(m.Text, "Voorstel uit git") {
+		t.Fatalf("the pushed proposal: mail to %s: %q\n%s", m.To, m.Subject, m.Text)
+	}
+	marker("after the pushed proposal")
 }
