@@ -54,7 +54,11 @@ func langIndex(lang string) int {
 
 // t translates a message key into lang.
 func t(lang, key string, args ...any) string {
-	s := messages[key][langIndex(lang)]
+	m, ok := messages[key]
+	if !ok {
+		m = reviewMessages[key]
+	}
+	s := m[langIndex(lang)]
 	if len(args) > 0 {
 		return fmt.Sprintf(s, args...)
 	}
@@ -89,6 +93,9 @@ func (n *Notifier) link(path string, q url.Values) string {
 // changeLink is the difference a change made, or the page's history when
 // it deleted the page (there is no page to compare with).
 func (n *Notifier) changeLink(ch change) string {
+	if ch.Kind == "commented" {
+		return n.commentLink(ch)
+	}
 	if ch.Kind == "deleted" || ch.Kind == "renamed" {
 		// The history follows the page through its rename.
 		return n.link("/-/history/"+ch.Page.EscapedPath(), nil)
@@ -123,7 +130,10 @@ func changeText(lang string, ch change, when string) (subject, did string) {
 // mailChange is what the HTML templates get for one change.
 type mailChange struct {
 	Did, Summary, Diff, DiffLink, Cut, NoDiff, LinkText string
-	Lines                                               []diffLine
+	// Label, when set, heads the lines instead of "Changed lines" (a
+	// comment's text, say).
+	Label string
+	Lines []diffLine
 }
 
 type diffLine struct {
@@ -134,6 +144,10 @@ func (n *Notifier) mailChange(lang string, ch change, did string) mailChange {
 	mc := mailChange{Did: did, Summary: ch.Summary, Diff: ch.Diff, DiffLink: n.changeLink(ch), LinkText: t(lang, "see-diff")}
 	if ch.Kind == "deleted" || ch.Kind == "renamed" {
 		mc.LinkText = t(lang, "see-history")
+	}
+	if ch.Kind == "commented" {
+		// A comment, not a diff: its text, without colours.
+		return commentChange(lang, ch, mc)
 	}
 	if ch.Cut {
 		mc.Cut = t(lang, "cut")
@@ -169,7 +183,11 @@ func (mc mailChange) text(lang string) string {
 	if mc.NoDiff != "" {
 		b.WriteString(mc.NoDiff + "\n")
 	} else {
-		b.WriteString(t(lang, "changes") + ":\n\n" + mc.Diff)
+		label := t(lang, "changes")
+		if mc.Label != "" {
+			label = mc.Label
+		}
+		b.WriteString(label + ":\n\n" + mc.Diff)
 		if mc.Cut != "" {
 			b.WriteString(mc.Cut + "\n")
 		}
@@ -186,7 +204,7 @@ var htmlMail = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 {{with .Intro}}<p>{{.}}</p>{{end}}
 {{range .Changes}}<div style="margin: 0 0 1.5em">
 <p>{{.Did}}{{with .Summary}}<br><strong>{{$.SummaryLabel}}:</strong> {{.}}{{end}}</p>
-{{if .NoDiff}}<p>{{.NoDiff}}</p>{{else}}<pre style="font-family: monospace; font-size: 90%; background: #f6f6f6; padding: .5em; overflow-x: auto; white-space: pre-wrap">{{range .Lines}}{{if eq .Class "add"}}<span style="color: #0a5c1a">{{.Text}}</span>{{else if eq .Class "del"}}<span style="color: #a0001e">{{.Text}}</span>{{else if eq .Class "hunk"}}<span style="color: #555">{{.Text}}</span>{{else}}{{.Text}}{{end}}
+{{if .NoDiff}}<p>{{.NoDiff}}</p>{{else if or .Lines .Cut}}{{with .Label}}<p><strong>{{.}}:</strong></p>{{end}}<pre style="font-family: monospace; font-size: 90%; background: #f6f6f6; padding: .5em; overflow-x: auto; white-space: pre-wrap">{{range .Lines}}{{if eq .Class "add"}}<span style="color: #0a5c1a">{{.Text}}</span>{{else if eq .Class "del"}}<span style="color: #a0001e">{{.Text}}</span>{{else if eq .Class "hunk"}}<span style="color: #555">{{.Text}}</span>{{else}}{{.Text}}{{end}}
 {{end}}</pre>{{with .Cut}}<p>{{.}}</p>{{end}}{{end}}
 <p><a href="{{.DiffLink}}">{{.LinkText}}</a>{{with .Stop}} · <a href="{{.Link}}">{{.Text}}</a>{{end}}</p>
 </div>{{end}}
@@ -227,6 +245,9 @@ func (n *Notifier) changeMail(u *wiki.User, ch change, f *wiki.Follow, mentioned
 	if mentioned {
 		subject = t(lang, "subject-mention", ch.Author, ch.Page)
 		did = t(lang, "did-mention", ch.Author, u.Name, ch.Page, when)
+		if ch.Kind == "commented" {
+			did = t(lang, "did-mention-comment", ch.Author, u.Name, ch.Page, when)
+		}
 		why, stop = t(lang, "why-mention"), t(lang, "stop-mention")
 		topic = Topic{Kind: TopicMention, User: u.Name}
 	} else {

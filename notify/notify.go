@@ -102,6 +102,9 @@ type Options struct {
 	Logger *slog.Logger
 	// LinkTTL is how long unsubscribe links work; default 90 days.
 	LinkTTL time.Duration
+	// Reviews, when set, lets the notifier mail about proposals, reviews
+	// and discussions (review.go); nil sends none of that mail.
+	Reviews ReviewAccounts
 }
 
 // Notifier is the change-feed consumer that sends notification mail.
@@ -217,7 +220,11 @@ type change struct {
 	Author  string    `json:"author"`
 	Time    time.Time `json:"time"`
 	Summary string    `json:"summary"`
-	Kind    string    `json:"kind"` // "added", "modified", "deleted", "renamed"
+	Kind    string    `json:"kind"` // "added", "modified", "deleted", "renamed", "commented"
+	// Proposal is the proposal whose discussion a comment is in, "" for
+	// a page's discussion; Comment the comment's id (Kind "commented").
+	Proposal string `json:"proposal,omitempty"`
+	Comment  string `json:"comment,omitempty"`
 	// OldPage is the name before a rename.
 	OldPage wiki.Name `json:"old_page,omitempty"`
 	// Diff is the unified diff, cut to a bounded size; Cut says it was.

@@ -30,6 +30,9 @@ const (
 	TopicDigest TopicKind = "digest"
 	// TopicMention stops mail about mentions.
 	TopicMention TopicKind = "mention"
+	// TopicReview stops mail about proposals, reviews and their
+	// discussions (review.go).
+	TopicReview TopicKind = "review"
 )
 
 // Topic is the meaning of a signed unsubscribe link: mail.Unsubscribe's
@@ -71,7 +74,7 @@ func ParseTopic(s string) (Topic, error) {
 			return Topic{}, err
 		}
 		t.User, t.Target = user, tgt
-	case TopicDigest, TopicMention:
+	case TopicDigest, TopicMention, TopicReview:
 	default:
 		return Topic{}, fmt.Errorf("%w: unsubscribe topic %q", wiki.ErrInvalidInput, s)
 	}

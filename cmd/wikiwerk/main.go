@@ -416,7 +416,7 @@ func (m *Main) Run(ctx context.Context) error {
 		defer mailQueue.Close()
 		mailer = mailQueue
 	}
-	stopNotify, err := m.openNotify(ctx, repo, store, mailQueue, key)
+	reviewMail, stopNotify, err := m.openNotify(ctx, repo, store, mailQueue, key)
 	if err != nil {
 		return err
 	}
@@ -429,7 +429,7 @@ func (m *Main) Run(ctx context.Context) error {
 	defer stopSync()
 	srv, err := web.New(web.Config{
 		Wiki: wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20, FileTypes: m.FileTypes,
-			Lang: m.Lang, Location: m.Location, SaveObserver: m.metrics}),
+			Lang: m.Lang, Location: m.Location, SaveObserver: m.metrics, ReviewListener: reviewMail}),
 		Theme:       theme,
 		Policy:      m.policy,
 		Accounts:    store,

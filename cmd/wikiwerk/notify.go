@@ -12,6 +12,7 @@ import (
 	"github.com/wikiwerk/wikiwerk/notify"
 	"github.com/wikiwerk/wikiwerk/storage"
 	"github.com/wikiwerk/wikiwerk/storage/accounts"
+	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
 // notifyFlags are the settings of notification mail.
@@ -37,15 +38,18 @@ func (f notifyFlags) digestAt() (time.Duration, error) {
 // in DATA/notify subscribes to the change feed (catching up from its
 // checkpoint) and runs its digest and hand-over loop. The unsubscribe
 // links are signed with a key derived from the server key, which the web
-// server derives the same way to check them. The returned stop ends both
-// and closes the file; without mail it does nothing.
-func (m *Main) openNotify(ctx context.Context, repo *storage.Repo, store *accounts.Store, q *mail.Queue, key []byte) (func(), error) {
+// server derives the same way to check them. The notifier is also the
+// wiki's ReviewListener (mail about proposals, reviews and discussions),
+// returned for wiki.Options; it is opened before the wiki is made, so
+// that no event is missed. The returned stop ends both and closes the
+// file; without mail the listener is nil and stop does nothing.
+func (m *Main) openNotify(ctx context.Context, repo *storage.Repo, store *accounts.Store, q *mail.Queue, key []byte) (wiki.ReviewListener, func(), error) {
 	if q == nil {
-		return func() {}, nil
+		return nil, func() {}, nil
 	}
 	at, err := m.notifyFlags.digestAt()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	n, err := notify.Open(filepath.Join(m.DataDir, "notify"), notify.Options{
 		Source:   repo,
@@ -57,19 +61,20 @@ func (m *Main) openNotify(ctx context.Context, repo *storage.Repo, store *accoun
 		Lang:     m.Lang,
 		DigestAt: at,
 		Logger:   m.log,
+		Reviews:  store,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sub, err := repo.Subscribe(ctx, n)
 	if err != nil {
 		n.Close()
-		return nil, fmt.Errorf("subscribe notifications: %w", err)
+		return nil, nil, fmt.Errorf("subscribe notifications: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { n.Run(runCtx) })
-	return func() {
+	return n, func() {
 		sub.Close()
 		cancel()
 		wg.Wait()

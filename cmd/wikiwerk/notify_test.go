@@ -27,14 +27,14 @@ import (
 // start with it, and the test follows them on the real address.
 const mailBase = "https://wiki.gemeente.example"
 
-// startWithMail runs Main in this process with mail to smtpAddr until
-// the test ends.
-func startWithMail(t *testing.T, data, smtpAddr string) string {
+// startWithMail runs Main in this process with mail to smtpAddr (and
+// the extra flags) until the test ends.
+func startWithMail(t *testing.T, data, smtpAddr string, extra ...string) string {
 	t.Helper()
 	pr, pw := io.Pipe()
 	m := NewMain(pw)
-	args := []string{"-addr", "127.0.0.1:0", "-data", data, "-memory-limit", "0",
-		"-smtp-addr", smtpAddr, "-smtp-tls", "none", "-mail-from", "Wiki <wiki@gemeente.example>", "-base-url", mailBase}
+	args := append([]string{"-addr", "127.0.0.1:0", "-data", data, "-memory-limit", "0",
+		"-smtp-addr", smtpAddr, "-smtp-tls", "none", "-mail-from", "Wiki <wiki@gemeente.example>", "-base-url", mailBase}, extra...)
 	if err := m.ParseFlags(args, func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}

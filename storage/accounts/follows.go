@@ -114,7 +114,8 @@ func (s *Store) Follows(ctx context.Context, user string) ([]wiki.Follow, error)
 		c := tx.Bucket(bucketFollows).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			target := string(k[len(prefix):])
-			if target == mentionsTarget {
+			if target == mentionsTarget || target == reviewsTarget {
+				// Switches of mail, not follows.
 				continue
 			}
 			var r followRecord

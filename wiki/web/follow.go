@@ -190,6 +190,8 @@ type watchlistData struct {
 	// Done reports the change that led here.
 	Done        string
 	MentionMail bool
+	// ReviewMail is the switch of mail about proposals and reviews.
+	ReviewMail bool
 }
 
 func (s *Server) handleWatchlist(w http.ResponseWriter, r *http.Request) error {
@@ -205,6 +207,9 @@ func (s *Server) handleWatchlist(w http.ResponseWriter, r *http.Request) error {
 	d := watchlistData{base: s.base(r, "", ""), Mail: s.mail != nil, Done: r.URL.Query().Get("done")}
 	d.Title = d.T("watchlist-title")
 	if d.MentionMail, err = s.accounts.MentionMail(ctx, u.Name); err != nil {
+		return err
+	}
+	if d.ReviewMail, err = s.accounts.ReviewMail(ctx, u.Name); err != nil {
 		return err
 	}
 	for _, f := range follows {
@@ -232,6 +237,13 @@ func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request) error {
 		// The switch for mention mail lives on the watchlist, whatever
 		// the target.
 		if err := s.accounts.SetMentionMail(r.Context(), u.Name, action == "mentions-on"); err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/-/watchlist?"+url.Values{"done": {action}}.Encode(), http.StatusSeeOther)
+		return nil
+	}
+	if action == "revmail-on" || action == "revmail-off" {
+		if err := s.accounts.SetReviewMail(r.Context(), u.Name, action == "revmail-on"); err != nil {
 			return err
 		}
 		http.Redirect(w, r, "/-/watchlist?"+url.Values{"done": {action}}.Encode(), http.StatusSeeOther)
@@ -423,6 +435,8 @@ func (s *Server) handleUnsubscribe(w http.ResponseWriter, r *http.Request) error
 		err = s.accounts.Unfollow(ctx, topic.User, topic.Target)
 	case notify.TopicMention:
 		err = s.accounts.SetMentionMail(ctx, topic.User, false)
+	case notify.TopicReview:
+		err = s.accounts.SetReviewMail(ctx, topic.User, false)
 	case notify.TopicDigest:
 		var follows []wiki.Follow
 		if follows, err = s.accounts.Follows(ctx, topic.User); err == nil {

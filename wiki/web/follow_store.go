@@ -25,6 +25,11 @@ type FollowStore interface {
 	SetMentionMail(ctx context.Context, user string, on bool) error
 	// MentionMail reports whether user gets mail for mentions.
 	MentionMail(ctx context.Context, user string) (bool, error)
+	// SetReviewMail switches the mail about proposals, reviews and their
+	// discussions on or off for user; ReviewMail reports it (on until
+	// switched off).
+	SetReviewMail(ctx context.Context, user string, on bool) error
+	ReviewMail(ctx context.Context, user string) (bool, error)
 	// Seen returns the revision of each page that user last saw ("" for
 	// a page never seen), for the pages asked.
 	Seen(ctx context.Context, user string, pages ...wiki.Name) (map[wiki.Name]string, error)
