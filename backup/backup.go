@@ -58,19 +58,23 @@ const formatVersion = 1
 // backed up; the folder holds keys and settings, not content.
 const maxDataFile = 64 << 20
 
-// skipped are the names in the data folder that are not backed up as
-// files: the repository (a bundle instead), the accounts database (a
-// transaction copy instead), and what is rebuilt or must not come back.
+// skipped are the paths in the data folder (relative, with slashes) that
+// are not backed up as files: the repository (a bundle instead), the
+// accounts database (a transaction copy instead), and what is rebuilt or
+// must not come back.
 var skipped = map[string]bool{
-	"content.git":   true,
-	"accounts.db":   true,
-	"history.idx":   true,
-	"search":        true,
-	"links":         true,
-	"blame.db":      true,
-	"mail":          true,
-	"notify":        true,
-	"wikiwerk.sock": true,
+	"content.git": true,
+	"accounts.db": true,
+	"history.idx": true,
+	"search":      true,
+	"links":       true,
+	"blame.db":    true,
+	"mail":        true,
+	"notify":      true,
+	// The upstream sync's staging repository is fetched again from the
+	// upstream; its notices (upstream/state.json) are kept.
+	"upstream/upstream.git": true,
+	"wikiwerk.sock":         true,
 }
 
 // Manifest describes an archive; it is its first entry.
@@ -193,7 +197,7 @@ func Write(ctx context.Context, w io.Writer, opt Options) (*Manifest, error) {
 		}
 		rel = filepath.ToSlash(rel)
 		base := path.Base(rel)
-		if (!strings.Contains(rel, "/") && skipped[rel]) || strings.HasPrefix(base, ".") || strings.HasSuffix(base, ".tmp") {
+		if skipped[rel] || strings.HasPrefix(base, ".") || strings.HasSuffix(base, ".tmp") {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
