@@ -375,7 +375,7 @@ func (w *Wiki) Propose(ctx context.Context, req ProposeRequest) (*Proposal, erro
 	if req.Actor != nil {
 		user = req.Actor.Name
 	}
-	p, err := w.updateProposal(ctx, id, true, author, "Propose "+id+": "+firstLineOf(msg), func(p *Proposal) error {
+	p, err := w.updateProposal(ctx, id, true, author, w.say("proposal-new", id, firstLineOf(msg)), func(p *Proposal) error {
 		*p = Proposal{ID: id, Page: req.Name, Paths: []string{req.Name.Path()}, Summary: firstLineOf(msg), Status: ProposalOpen,
 			Author: author, User: user, Base: parent, Revision: tip, Created: now, Updated: now, Reviews: []ProposalReview{}}
 		return nil
@@ -444,7 +444,7 @@ func (w *Wiki) UpdateProposal(ctx context.Context, req UpdateProposalRequest) (*
 	if err != nil {
 		return nil, fmt.Errorf("update proposal %s: %w", p.ID, err)
 	}
-	p, err = w.updateProposal(ctx, p.ID, false, author, "Update proposal "+p.ID+": "+firstLineOf(msg), func(p *Proposal) error {
+	p, err = w.updateProposal(ctx, p.ID, false, author, w.say("proposal-update", p.ID, firstLineOf(msg)), func(p *Proposal) error {
 		p.Revision, p.Updated, p.Status = rev, time.Now().UTC().Truncate(time.Second), ProposalOpen
 		return nil
 	})
@@ -504,7 +504,7 @@ func (w *Wiki) ReviewProposal(ctx context.Context, req ReviewRequest) (*Proposal
 	}
 	who := req.Actor.Author()
 	now := time.Now().UTC().Truncate(time.Second)
-	p, err = w.updateProposal(ctx, p.ID, false, who, fmt.Sprintf("Review proposal %s: %s", p.ID, req.Verdict), func(p *Proposal) error {
+	p, err = w.updateProposal(ctx, p.ID, false, who, w.say("proposal-review", p.ID, req.Verdict), func(p *Proposal) error {
 		if !p.Status.Active() {
 			return fmt.Errorf("%w: the proposal is %s", ErrInvalidInput, p.Status)
 		}
@@ -537,7 +537,7 @@ func (w *Wiki) WithdrawProposal(ctx context.Context, id string, actor *User) (*P
 		return nil, fmt.Errorf("%w: the proposal is %s", ErrInvalidInput, p.Status)
 	}
 	who := actor.Author()
-	p, err = w.updateProposal(ctx, id, false, who, "Withdraw proposal "+id, func(p *Proposal) error {
+	p, err = w.updateProposal(ctx, id, false, who, w.say("proposal-withdraw", id), func(p *Proposal) error {
 		p.Status, p.ClosedBy, p.Updated = ProposalWithdrawn, &who, time.Now().UTC().Truncate(time.Second)
 		return nil
 	})
@@ -686,8 +686,8 @@ func (w *Wiki) PublishProposal(ctx context.Context, req PublishRequest) (*Propos
 		if err := checkNewNames(snap, files); err != nil {
 			return nil, err
 		}
-		msg := fmt.Sprintf("Publish proposal %s: %s\n\n%s: %s <%s>\n%s: %s <%s>\n%s: %s",
-			p.ID, p.Summary, ProposedByTrailer, p.Author.Name, p.Author.Email,
+		msg := fmt.Sprintf("%s\n\n%s: %s <%s>\n%s: %s <%s>\n%s: %s",
+			w.say("proposal-publish", p.ID, p.Summary), ProposedByTrailer, p.Author.Name, p.Author.Email,
 			ApprovedByTrailer, approver.Name, approver.Email, ProposalTrailer, p.Branch())
 		res, err := bs.WriteMerge(ctx, MergeWrite{Main: snap.Head, Other: tip, Files: files, Author: who, Message: msg})
 		if errors.Is(err, ErrStale) && attempt < 5 {
@@ -699,7 +699,7 @@ func (w *Wiki) PublishProposal(ctx context.Context, req PublishRequest) (*Propos
 		rev = res.Revision
 		break
 	}
-	p, err = w.updateProposal(ctx, p.ID, false, who, "Publish proposal "+p.ID, func(p *Proposal) error {
+	p, err = w.updateProposal(ctx, p.ID, false, who, w.say("proposal-record", p.ID), func(p *Proposal) error {
 		p.Status, p.Merged, p.ClosedBy, p.Updated = ProposalMerged, rev, &who, time.Now().UTC().Truncate(time.Second)
 		return nil
 	})
@@ -774,12 +774,12 @@ func (w *Wiki) ResolveProposal(ctx context.Context, req ResolveRequest) (*Propos
 	}
 	who := req.Actor.Author()
 	rev, err := bs.WriteBranch(ctx, BranchWrite{Ref: p.Branch(), Old: tip, Parents: []string{tip, snap.Head}, TreeOf: snap.Head, Files: files,
-		Author: who, Message: fmt.Sprintf("Merge main into proposal %s, resolving %s", p.ID, req.Name)})
+		Author: who, Message: w.say("proposal-merge-main", p.ID, req.Name)})
 	if err != nil {
 		return nil, fmt.Errorf("resolve proposal %s: %w", p.ID, err)
 	}
 	byProposer := p.ProposedBy(req.Actor)
-	p, err = w.updateProposal(ctx, p.ID, false, who, "Resolve proposal "+p.ID, func(p *Proposal) error {
+	p, err = w.updateProposal(ctx, p.ID, false, who, w.say("proposal-resolve", p.ID), func(p *Proposal) error {
 		p.Revision, p.Base, p.Updated = rev, snap.Head, time.Now().UTC().Truncate(time.Second)
 		if byProposer && p.Status == ProposalApproved {
 			p.Status = ProposalOpen
@@ -955,7 +955,7 @@ func (pr *pushReceiver) ProposalPushed(ctx context.Context, p PushedProposal, re
 	if create {
 		kind = "proposed"
 	}
-	p2, err := pr.w.updateProposal(ctx, id, create, who, "Proposal "+id+" pushed", func(q *Proposal) error {
+	p2, err := pr.w.updateProposal(ctx, id, create, who, pr.w.say("proposal-pushed", id), func(q *Proposal) error {
 		if create {
 			*q = Proposal{ID: id, Page: page, Summary: summary, Status: ProposalOpen, Author: who, User: user, Created: now, Reviews: []ProposalReview{}}
 		} else {
@@ -1028,7 +1028,7 @@ func (w *Wiki) CommentOnProposal(ctx context.Context, req ProposalCommentRequest
 		user = req.Actor.Name
 	}
 	c := Comment{ID: cid, Author: author, User: user, Time: time.Now().UTC().Truncate(time.Second), Text: text, ReplyTo: req.ReplyTo}
-	p, err := w.updateProposal(ctx, req.ID, false, author, "Comment on proposal "+req.ID, func(p *Proposal) error {
+	p, err := w.updateProposal(ctx, req.ID, false, author, w.say("proposal-comment", req.ID), func(p *Proposal) error {
 		if req.ReplyTo != "" {
 			found := false
 			for _, o := range p.Comments {
