@@ -84,7 +84,7 @@ func (m *Main) startAudit(ctx context.Context, store *accounts.Store) (func(), e
 		return nil, err
 	}
 	if len(changed) > 0 {
-		m.log.Info("security settings changed since the last start (recorded in the audit log)", "settings", strings.Join(changed, " "))
+		m.log.Info("security settings recorded in the audit log: new, or changed since the last start", "settings", strings.Join(changed, " "))
 	}
 	if m.Require2FA != web.TwoFactorNone && m.OIDCIssuer != "" && !m.OIDCRequireMFA && m.OIDCACR == "" {
 		m.log.Warn("-require-2fa applies to password sign-ins; single sign-on is not asked for a code: consider -oidc-require-mfa or -oidc-acr")
