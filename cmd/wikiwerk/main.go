@@ -145,6 +145,8 @@ type Main struct {
 	// -smtp-addr.
 	Mail mail.Settings
 	syncFlags
+	// replicaFlags: -replica-of (replica.go).
+	replicaFlags
 	// SecurityContacts are named by /.well-known/security.txt.
 	SecurityContacts []string
 	// notifyFlags: the daily digest of followed pages (notify.go).
@@ -205,6 +207,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	m.securityFlags.register(fs)
 	m.Mail.Register(fs)
 	m.syncFlags.register(fs, getenv)
+	m.replicaFlags.register(fs, getenv)
 	fs.Func("security-contact", "who to tell about a security problem, for /.well-known/security.txt: an e-mail address or a mailto:, https: or tel: URI (several comma-separated)", func(v string) (err error) {
 		m.SecurityContacts, err = web.ParseSecurityContact(v)
 		return err
@@ -275,7 +278,7 @@ func (m *Main) openRepo() (*storage.Repo, error) {
 	// Seeding is checked on every start, not only after Init, so that a
 	// crash between creating and seeding heals itself.
 	snap, err := repo.Snapshot(context.Background())
-	if err == nil && snap.Head == "" && m.RepoPath == "" {
+	if err == nil && snap.Head == "" && m.RepoPath == "" && m.Primary == nil {
 		err = seed(repo)
 		if err == nil {
 			m.log.Info("created the content repository with the seed pages", "path", dir)
@@ -427,12 +430,17 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopSync()
+	stopReplica, err := m.startReplica(ctx, repo)
+	if err != nil {
+		return err
+	}
+	defer stopReplica()
 	srv, err := web.New(web.Config{
 		Wiki: wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20, FileTypes: m.FileTypes,
 			Lang: m.Lang, Location: m.Location, SaveObserver: m.metrics, ReviewListener: reviewMail}),
 		Theme:       theme,
 		Policy:      m.policy,
-		Accounts:    store,
+		Accounts:    m.replicaAccounts(store),
 		Key:         key,
 		TrustProxy:  m.TrustProxy,
 		OIDC:        m.withMFA(m.oidcConfig()),
@@ -456,13 +464,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.site = srv
-	handler, stopOps, err := m.startOps(opsParts{repo: repo, site: srv, search: ix, mail: mailQueue, next: withGit(srv, git)})
+	handler, stopOps, err := m.startOps(opsParts{repo: repo, site: srv, search: ix, mail: mailQueue, next: m.replicaHandler(withGit(srv, git))})
 	if err != nil {
 		return err
 	}
 	defer stopOps()
 	httpServer := &http.Server{
-		Handler:           handler,
+		Handler:           m.replicaReady(handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -254,6 +254,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerAccountRoutes(r)
 	s.registerUserRoutes(r)
 	s.registerSyncRoutes(r, api)
+	s.registerReplicaRoutes(api)
 	s.registerActionRoutes(r)
 	s.registerFileRoutes(r)
 	s.registerFileMoveRoutes(r)
