@@ -17,6 +17,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp/sideband"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
 	"github.com/wikiwerk/wikiwerk/storage"
 )
@@ -106,17 +108,25 @@ func NewReplica(opt ReplicaOptions) (*Replica, error) {
 // Run follows the primary every Interval, and at once when Trigger asks,
 // until ctx is done or the replica diverged.
 func (r *Replica) Run(ctx context.Context) {
+	failures := 0
 	for {
 		err := r.Sync(ctx)
+		wait := r.opt.Interval
 		switch {
 		case errors.Is(err, ErrReplicaDiverged):
 			r.log.Error("replica stopped following the primary", "err", err)
 			return
 		case errors.Is(err, errIndexing):
 		case err != nil && ctx.Err() == nil:
-			r.log.Warn("replica: fetch from the primary failed; trying again", "err", r.opt.Remote.redact(err))
+			// Back off, so that a primary that is down or refuses the
+			// token is not asked five times a second.
+			failures++
+			wait = backoff(failures, r.opt.Interval, time.Minute)
+			r.log.Warn("replica: fetch from the primary failed; trying again", "err", r.opt.Remote.redact(err), "next", wait)
+		default:
+			failures = 0
 		}
-		t := time.NewTimer(r.opt.Interval)
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -302,7 +312,13 @@ func (r *Replica) fetch(ctx context.Context, ov *overlay, branch plumbing.Refere
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	sess, err := tr.NewUploadPackSession(ep, r.opt.Remote.auth())
+	// A wikiwerk primary takes a token with its owner's name or with
+	// none; DefaultUser would be refused.
+	var auth transport.AuthMethod
+	if rem := r.opt.Remote; rem.Token != "" {
+		auth = &githttp.BasicAuth{Username: rem.User, Password: rem.Token}
+	}
+	sess, err := tr.NewUploadPackSession(ep, auth)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("connect to %s: %w", r.opt.Remote.Shown(), err)
 	}
