@@ -454,6 +454,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Mail:        mailer,
 		BaseURL:     m.Mail.BaseURL,
 		Sync:        syncCfg,
+		Replica:     m.replicaState(),
 
 		SecurityContacts: m.SecurityContacts,
 		RequireTwoFactor: m.Require2FA,

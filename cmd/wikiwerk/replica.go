@@ -117,6 +117,20 @@ func (m *Main) startReplica(ctx context.Context, repo *storage.Repo) (func(), er
 	return func() { cancel(); <-done }, nil
 }
 
+// replicaState returns what the replica's admin page shows; nil when
+// this wiki is not a replica.
+func (m *Main) replicaState() func() web.ReplicaState {
+	rep := m.replica
+	if rep == nil {
+		return nil
+	}
+	return func() web.ReplicaState {
+		st := rep.Status()
+		return web.ReplicaState{Primary: m.Primary.String(), PrimaryHead: st.Primary, Head: st.Head, Behind: st.Behind,
+			Fetched: st.Fetched, LastSuccess: st.LastSuccess, LastError: st.LastError, LastErrorAt: st.LastErrorAt, Diverged: st.Diverged}
+	}
+}
+
 // replicaAccounts returns the account store the web server uses: on a
 // replica the local store with identities taken from the primary.
 func (m *Main) replicaAccounts(local web.AccountStore) web.AccountStore {
@@ -259,6 +273,9 @@ func toPrimary(r *http.Request) bool {
 		return true
 	}
 	p := r.URL.Path
+	if p == web.ReplicaAdminPath {
+		return false // the replica's own page
+	}
 	if strings.HasPrefix(p, gitPrefix) && (r.URL.Query().Get("service") == "git-receive-pack" || strings.HasSuffix(p, "/git-receive-pack")) {
 		return true
 	}

@@ -85,6 +85,7 @@ func TestReplica(t *testing.T) {
 	bin := buildBinary(t)
 	pdata, rdata := t.TempDir(), t.TempDir()
 	mustRun(t, "annas wachtwoord is lang\n", "user", "add", "-data", pdata, "-role", "editor", "-name", "Anna de Vries", "-email", "anna@example.nl", "anna")
+	mustRun(t, "carla heeft een lang wachtwoord\n", "user", "add", "-data", pdata, "-role", "admin", "-name", "Carla Admin", "carla")
 	mustRun(t, "het wachtwoord van de replica\n", "user", "add", "-data", pdata, "-role", "reader", "replica")
 	store := openAccounts(t, pdata)
 	annaToken, _, err := store.NewToken(context.Background(), "anna", "api")
@@ -92,6 +93,10 @@ func TestReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	replicaToken, _, err := store.NewToken(context.Background(), "replica", "replica")
+	if err != nil {
+		t.Fatal(err)
+	}
+	carlaToken, _, err := store.NewToken(context.Background(), "carla", "beheer")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +112,7 @@ func TestReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv(replicaTokenEnv, replicaToken)
+	t.Setenv(metricsTokenVar, "replica-metrics-token")
 	replica := start(t, bin, "serve", "-addr", "127.0.0.1:0", "-data", rdata, "-read", "signed-in",
 		"-replica-of", primary.url, "-replica-interval", "200ms")
 	if strings.Contains(replica.logs.String(), replicaToken) {
@@ -127,6 +133,36 @@ func TestReplica(t *testing.T) {
 	})
 	if code, _ := replicaGet(t, replica.url+"/Home", ""); code != http.StatusUnauthorized {
 		t.Fatalf("anonymous read on the replica of a closed wiki: %d", code)
+	}
+
+	// The replica's state: its admin page (admins only), JSON and metrics.
+	if code, body := replicaGet(t, replica.url+"/-/admin/replica", carlaToken); code != http.StatusOK || !strings.Contains(body, "<code>"+primary.url+"</code>") || !strings.Contains(body, "Bijgewerkt") {
+		t.Fatalf("the replica's admin page: %d\n%s", code, body)
+	}
+	if code, _ := replicaGet(t, replica.url+"/-/admin/replica", annaToken); code != http.StatusForbidden {
+		t.Fatalf("the replica's admin page for an editor: %d, want 403", code)
+	}
+	if code, _ := replicaGet(t, primary.url+"/-/admin/replica", carlaToken); code != http.StatusNotFound {
+		t.Fatalf("the replica page on the primary: %d, want 404", code)
+	}
+	var state struct {
+		Fetched bool
+		Behind  int
+		Head    string
+	}
+	code, body := replicaGet(t, replica.url+"/-/api/replica", carlaToken)
+	if err := json.Unmarshal([]byte(body), &state); err != nil || code != http.StatusOK || !state.Fetched || state.Head == "" {
+		t.Fatalf("GET /-/api/replica: %d %s", code, body)
+	}
+	fams := scrape(t, replica.url+"/-/metrics", "replica-metrics-token")
+	if v := value(fams, "wikiwerk_replica_lag_commits"); v != 0 {
+		t.Fatalf("wikiwerk_replica_lag_commits = %v, want 0", v)
+	}
+	if v := value(fams, "wikiwerk_replica_last_fetch_age_seconds"); v < 0 {
+		t.Fatalf("wikiwerk_replica_last_fetch_age_seconds = %v after a fetch", v)
+	}
+	if v := value(fams, "wikiwerk_replica_diverged"); v != 0 {
+		t.Fatalf("wikiwerk_replica_diverged = %v", v)
 	}
 
 	// A save on the primary is readable and searchable on the replica.
@@ -201,8 +237,7 @@ func TestReplica(t *testing.T) {
 		t.Fatalf("the clone from the replica lacks the latest save: %v", err)
 	}
 
-	// The replica's lag is a metric... (see TestReplicaMetrics) and the
-	// primary goes down: reads go on, writes are refused clearly.
+	// The primary goes down: reads go on, writes are refused clearly.
 	primary.stop(t)
 	for _, p := range []string{"/Replica/Proef", "/-/history/Replica/Proef", "/-/search?q=kwartelkoning"} {
 		code, body := replicaGet(t, replica.url+p, annaToken)
