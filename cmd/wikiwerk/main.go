@@ -406,6 +406,9 @@ func (m *Main) Run(ctx context.Context) error {
 	defer closeAudit()
 	// wikiwerk user reaches the open store through DATA/wikiwerk.sock.
 	defer m.startControl(store)()
+	if err := m.checkReplicaKey(); err != nil {
+		return err
+	}
 	key, err := m.loadKey()
 	if err != nil {
 		return err

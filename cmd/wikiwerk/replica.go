@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -70,6 +71,21 @@ func (f *replicaFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 		return nil
 	})
 	fs.DurationVar(&f.ReplicaInterval, "replica-interval", 2*time.Second, "how often a replica looks for changes on the primary (-replica-of)")
+}
+
+// checkReplicaKey refuses to start a replica without a key file: the key
+// made for it would not be the primary's, and every form posted through
+// it (signed with the replica's key, checked with the primary's) would be
+// refused.
+func (m *Main) checkReplicaKey() error {
+	if m.Primary == nil {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(m.DataDir, keyFile)); err != nil {
+		return fmt.Errorf("-replica-of: a replica signs its forms with the primary's key: copy %s from the primary's data folder to %s (%v)",
+			keyFile, m.DataDir, err)
+	}
+	return nil
 }
 
 // startReplica starts following the primary; the returned function stops

@@ -258,3 +258,57 @@ func TestReplica(t *testing.T) {
 		t.Fatal("a token is in the replica's log")
 	}
 }
+
+// TestReplicaNeedsThePrimarysKey: a replica without the primary's key
+// file does not start (its forms would all be refused by the primary),
+// and says what to copy.
+func TestReplicaNeedsThePrimarysKey(t *testing.T) {
+	var logs strings.Builder
+	m := NewMain(&logs)
+	data := t.TempDir()
+	if err := m.ParseFlags([]string{"-addr", "127.0.0.1:0", "-data", data, "-replica-of", "http://127.0.0.1:1"}, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	err := m.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), keyFile) {
+		t.Fatalf("a replica without the key file: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(data, keyFile)); err == nil {
+		t.Fatal("the replica made a key of its own")
+	}
+}
+
+// TestReplicaFlags: the primary's address may hold no password and must
+// be https (http only on this machine); a replica refuses a mirror, an
+// upstream and mail of its own.
+func TestReplicaFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-replica-of", "http://wiki.intern"},
+		{"-replica-of", "https://x:geheim@wiki.intern"},
+		{"-replica-of", "ftp://wiki.intern"},
+	} {
+		if err := NewMain(io.Discard).ParseFlags(args, func(string) string { return "" }); err == nil {
+			t.Errorf("%q accepted", args)
+		}
+	}
+	m := NewMain(io.Discard)
+	if err := m.ParseFlags([]string{"-replica-of", "https://wiki.intern/"}, func(k string) string {
+		return map[string]string{replicaTokenEnv: "wwt_x"}[k]
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if m.Primary.String() != "https://wiki.intern" || m.PrimaryGit.URL != "https://wiki.intern/wiki.git" || m.PrimaryGit.Token != "wwt_x" {
+		t.Fatalf("parsed %v %+v", m.Primary, m.PrimaryGit.URL)
+	}
+	for _, extra := range [][]string{{"-upstream", "https://git.intern/wiki.git"}, {"-smtp-addr", "127.0.0.1:25", "-mail-from", "wiki@example.nl", "-base-url", "https://wiki.example.nl"}} {
+		data := t.TempDir()
+		os.WriteFile(filepath.Join(data, keyFile), make([]byte, 32), 0o600)
+		m := NewMain(io.Discard)
+		if err := m.ParseFlags(append([]string{"-addr", "127.0.0.1:0", "-data", data, "-replica-of", "http://127.0.0.1:1"}, extra...), func(string) string { return "" }); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "-replica-of") {
+			t.Errorf("a replica with %q: %v", extra, err)
+		}
+	}
+}
