@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -47,6 +49,11 @@ type ReplicaOptions struct {
 	Dir string
 	// Interval is how often to ask the primary for its main; default 2 s.
 	Interval time.Duration
+	// HeadURL, when set, is the primary's long poll (GET /-/api/head):
+	// between rounds the replica waits there for the primary's main to
+	// move, instead of for Interval; when it fails (an older primary),
+	// the replica polls every Interval.
+	HeadURL string
 	// Logger receives what the replica does; nil discards it.
 	Logger *slog.Logger
 }
@@ -117,6 +124,7 @@ func (r *Replica) Run(ctx context.Context) {
 			r.log.Error("replica stopped following the primary", "err", err)
 			return
 		case errors.Is(err, errIndexing):
+			wait = min(wait, time.Second)
 		case err != nil && ctx.Err() == nil:
 			// Back off, so that a primary that is down or refuses the
 			// token is not asked five times a second.
@@ -125,6 +133,9 @@ func (r *Replica) Run(ctx context.Context) {
 			r.log.Warn("replica: fetch from the primary failed; trying again", "err", r.opt.Remote.redact(err), "next", wait)
 		default:
 			failures = 0
+		}
+		if err == nil && r.opt.HeadURL != "" && r.waitHead(ctx) == nil {
+			continue
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -136,6 +147,54 @@ func (r *Replica) Run(ctx context.Context) {
 			t.Stop()
 		}
 	}
+}
+
+// headWait is how long one long poll waits at the primary.
+const headWait = 30 * time.Second
+
+// waitHead waits at the primary's long poll until its main is not the
+// replica's, or the poll times out, or Trigger asks for a round. An
+// error says the long poll does not work; Run then polls.
+func (r *Replica) waitHead(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-r.wake:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	_, head, err := r.opt.Repo.Branch()
+	if err != nil {
+		return err
+	}
+	u := r.opt.HeadURL + "?" + url.Values{"after": {head.String()}, "wait": {headWait.String()}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	if rem := r.opt.Remote; rem.Token != "" {
+		req.SetBasicAuth(rem.User, rem.Token)
+	}
+	client := &http.Client{
+		Timeout: headWait + 30*time.Second,
+		// The token must not follow a redirect anywhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // Trigger, or the end
+		}
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", r.opt.HeadURL, resp.Status)
+	}
+	return nil
 }
 
 // Trigger asks Run for a round now (after a write sent to the primary);

@@ -144,6 +144,31 @@ func TestReplicaDivergedStops(t *testing.T) {
 	}
 }
 
+// TestReplicaRunPolls: without a long poll, Run looks at the primary
+// every Interval and follows it.
+func TestReplicaRunPolls(t *testing.T) {
+	primary := newTestWiki(t)
+	url := primary.serve(t)
+	data := t.TempDir()
+	repo, err := storage.Init(filepath.Join(data, "content.git"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	rem, _ := gitsync.ParseRemote(url, "")
+	rep, err := gitsync.NewReplica(gitsync.ReplicaOptions{Repo: repo, Remote: rem, Dir: filepath.Join(data, "replica"), Interval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { rep.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	primary.save(t, "Later", "# Later\n")
+	want := primary.head(t)
+	eventually(t, "the replica follows by polling", func() bool { return headOf(t, repo) == want })
+}
+
 // recorder is a change-feed consumer that passes on what it is given.
 type recorder struct {
 	ch   chan wiki.ChangeSet

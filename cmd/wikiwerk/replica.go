@@ -53,6 +53,8 @@ type replicaFlags struct {
 	ReplicaInterval time.Duration
 
 	replica *gitsync.Replica
+	// heads wakes the replicas' long polls (replica_head.go).
+	heads *headWatch
 }
 
 func (f *replicaFlags) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -91,9 +93,24 @@ func (m *Main) checkReplicaKey() error {
 // startReplica starts following the primary; the returned function stops
 // it. It does nothing when this wiki is not a replica.
 func (m *Main) startReplica(ctx context.Context, repo *storage.Repo) (func(), error) {
-	if m.Primary == nil {
-		return func() {}, nil
+	// Every wiki wakes the replicas that follow it.
+	stopHeads, err := m.startHeadWatch(ctx, repo)
+	if err != nil {
+		return nil, err
 	}
+	if m.Primary == nil {
+		return stopHeads, nil
+	}
+	stop, err := m.startFollowing(ctx, repo)
+	if err != nil {
+		stopHeads()
+		return nil, err
+	}
+	return func() { stop(); stopHeads() }, nil
+}
+
+// startFollowing starts the replica proper.
+func (m *Main) startFollowing(ctx context.Context, repo *storage.Repo) (func(), error) {
 	if m.syncFlags.Mirror != nil || m.syncFlags.Upstream != nil {
 		return nil, errors.New("-replica-of: a replica takes its content from the primary only; set -mirror and -upstream on the primary")
 	}
@@ -102,6 +119,7 @@ func (m *Main) startReplica(ctx context.Context, repo *storage.Repo) (func(), er
 	}
 	rep, err := gitsync.NewReplica(gitsync.ReplicaOptions{
 		Repo: repo, Remote: m.PrimaryGit, Dir: filepath.Join(m.DataDir, "replica"), Interval: m.ReplicaInterval, Logger: m.log,
+		HeadURL: m.Primary.JoinPath(headPath).String(),
 	})
 	if err != nil {
 		return nil, err
@@ -306,6 +324,7 @@ func toPrimary(r *http.Request) bool {
 // replicaHandler sends writes to the primary and serves the rest with
 // next; on a wiki that is not a replica it is next.
 func (m *Main) replicaHandler(next http.Handler) http.Handler {
+	next = m.withHeadPoll(next)
 	if m.Primary == nil {
 		return next
 	}
