@@ -239,6 +239,25 @@ func TestReplica(t *testing.T) {
 		t.Fatalf("the clone from the replica lacks the latest save: %v", err)
 	}
 
+	// A git push to the replica goes to the primary (with Anna's token),
+	// and comes back to the replica.
+	if err := os.WriteFile(filepath.Join(work, "Replica", "Gepusht.md"), []byte("# Gepusht\n\nvia git en de replica\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(t, work, "add", "-A")
+	if out, err := gitAs(t, work, "commit", "-q", "-m", "Gepusht via de replica"); err != nil {
+		t.Fatalf("commit: %v\n%s", err, out)
+	}
+	if out, err := gitAs(t, work, "push", "-q", "origin", "main"); err != nil {
+		t.Fatalf("push to the replica: %v\n%s", err, out)
+	}
+	for _, base := range []string{primary.url, replica.url} {
+		waitFor(t, "the push is at "+base, func() bool {
+			code, body := replicaGet(t, base+"/Replica/Gepusht", annaToken)
+			return code == http.StatusOK && strings.Contains(body, "via git en de replica")
+		})
+	}
+
 	// The primary goes down: reads go on, writes are refused clearly.
 	primary.stop(t)
 	for _, p := range []string{"/Replica/Proef", "/-/history/Replica/Proef", "/-/search?q=kwartelkoning"} {
