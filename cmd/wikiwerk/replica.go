@@ -173,7 +173,7 @@ func (m *Main) replicaAccounts(local web.AccountStore) web.AccountStore {
 	}
 	return &primaryAccounts{AccountStore: local, whoami: m.Primary.JoinPath(web.WhoamiPath).String(),
 		client: &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		cache:  map[[32]byte]whoamiEntry{}}
+		ttl: whoamiTTL, stale: whoamiStale, cache: map[[32]byte]whoamiEntry{}}
 }
 
 // primaryAccounts answers who a session or a token belongs to by asking
@@ -186,6 +186,8 @@ type primaryAccounts struct {
 	web.AccountStore
 	whoami string
 	client *http.Client
+	// ttl and stale are whoamiTTL and whoamiStale (shorter in tests).
+	ttl, stale time.Duration
 
 	mu    sync.Mutex
 	cache map[[32]byte]whoamiEntry
@@ -226,12 +228,12 @@ func (p *primaryAccounts) ask(ctx context.Context, credential string, set func(*
 	p.mu.Lock()
 	e, ok := p.cache[key]
 	p.mu.Unlock()
-	if ok && time.Since(e.at) < whoamiTTL {
+	if ok && time.Since(e.at) < p.ttl {
 		return e.answer()
 	}
 	u, err := p.fetch(ctx, set)
 	if errors.Is(err, errPrimaryDown) {
-		if ok && time.Since(e.at) < whoamiStale {
+		if ok && time.Since(e.at) < p.stale {
 			return e.answer()
 		}
 		return nil, err
@@ -242,7 +244,7 @@ func (p *primaryAccounts) ask(ctx context.Context, credential string, set func(*
 	p.mu.Lock()
 	if len(p.cache) > 10000 {
 		for k, old := range p.cache {
-			if time.Since(old.at) > whoamiTTL {
+			if time.Since(old.at) > p.ttl {
 				delete(p.cache, k)
 			}
 		}
