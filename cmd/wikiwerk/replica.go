@@ -173,7 +173,7 @@ func (m *Main) replicaAccounts(local web.AccountStore) web.AccountStore {
 	}
 	return &primaryAccounts{AccountStore: local, whoami: m.Primary.JoinPath(web.WhoamiPath).String(),
 		client: &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		ttl: whoamiTTL, stale: whoamiStale, cache: map[[32]byte]whoamiEntry{}}
+		ttl:    whoamiTTL, stale: whoamiStale, cache: map[[32]byte]whoamiEntry{}}
 }
 
 // primaryAccounts answers who a session or a token belongs to by asking
