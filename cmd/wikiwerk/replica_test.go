@@ -117,9 +117,6 @@ func TestReplica(t *testing.T) {
 		// An hour: what the primary saves can only arrive by the long poll
 		// (GET /-/api/head) that wakes the replica.
 		"-replica-of", primary.url, "-replica-interval", "1h")
-	if strings.Contains(replica.logs.String(), replicaToken) {
-		t.Fatal("the replica's token is in its log")
-	}
 	defer func() {
 		if t.Failed() {
 			t.Logf("replica log:\n%s", replica.logs)
