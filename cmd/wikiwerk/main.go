@@ -85,7 +85,7 @@ const usage = `usage:
   wikiwerk [serve] [-addr 127.0.0.1:8080] [-data ./wiki-data] [-repo PATH] [-theme DIR] [-anonymous-edits]
                  [-lang nl|en] [-max-file-mb 20] [-file-types png,jpg,pdf] [-memory-limit 256]
                  [-read anyone|signed-in] [-protect "Beleid,Intern=beleidsteam+ict"] [-review "Beleid=beleidsteam"] [-trust-proxy]
-                 [-mirror URL] [-upstream URL -upstream-interval 5m]
+                 [-mirror URL] [-upstream URL -upstream-interval 5m] [-replica-of URL -replica-interval 2s]
                  [-oidc-issuer URL -oidc-client-id ID -oidc-client-secret S -oidc-redirect-url URL
                   -oidc-scopes S -oidc-role-claim C -oidc-admin-values V -oidc-editor-values V]
                  [-metrics-addr 127.0.0.1:9150] [-log-format text|json]

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/wikiwerk/wikiwerk/gitsync"
+	"github.com/wikiwerk/wikiwerk/metrics"
 	"github.com/wikiwerk/wikiwerk/storage"
 	"github.com/wikiwerk/wikiwerk/wiki"
 	"github.com/wikiwerk/wikiwerk/wiki/web"
@@ -379,6 +380,7 @@ func (m *Main) replicaHandler(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if toPrimary(r) {
+			metrics.SetRoute(r.Context(), "primary")
 			proxy.ServeHTTP(w, r)
 			return
 		}

@@ -255,6 +255,12 @@ func TestReplica(t *testing.T) {
 		})
 	}
 
+	// Requests sent to the primary have a route label of their own.
+	fams = scrape(t, replica.url+"/-/metrics", "replica-metrics-token")
+	if v := value(fams, "wikiwerk_http_requests_total", "route", "primary", "method", "PUT"); v < 1 {
+		t.Fatalf("writes sent to the primary are not counted under route=\"primary\": %v", v)
+	}
+
 	// The primary goes down: reads go on, writes are refused clearly.
 	primary.stop(t)
 	for _, p := range []string{"/Replica/Proef", "/-/history/Replica/Proef", "/-/search?q=kwartelkoning"} {
