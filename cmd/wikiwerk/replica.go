@@ -303,18 +303,20 @@ var primaryPrefixes = []string{
 	"/-/api/users", "/-/api/proposals", "/-/api/talk/", "/-/api/watch", "/-/api/presence/", "/-/api/sync", web.WhoamiPath,
 }
 
-// toPrimary reports whether a replica sends r to the primary: every
-// request but GET and HEAD, a git push, and primaryPrefixes.
+// toPrimary reports whether a replica sends r to the primary: a git push,
+// every other request but GET and HEAD outside git, and primaryPrefixes.
 func toPrimary(r *http.Request) bool {
+	p := r.URL.Path
+	if strings.HasPrefix(p, gitPrefix) {
+		// Clone and fetch (upload-pack, whose second request is a POST)
+		// are the replica's; a push is the primary's.
+		return r.URL.Query().Get("service") == "git-receive-pack" || strings.HasSuffix(p, "/git-receive-pack")
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return true
 	}
-	p := r.URL.Path
 	if p == web.ReplicaAdminPath {
 		return false // the replica's own page
-	}
-	if strings.HasPrefix(p, gitPrefix) && (r.URL.Query().Get("service") == "git-receive-pack" || strings.HasSuffix(p, "/git-receive-pack")) {
-		return true
 	}
 	for _, pre := range primaryPrefixes {
 		if strings.HasPrefix(p, pre) {
@@ -331,23 +333,31 @@ func (m *Main) replicaHandler(next http.Handler) http.Handler {
 	if m.Primary == nil {
 		return next
 	}
-	rep, primary, log := m.replica, m.Primary, m.log
+	rep, primary, log, trustProxy := m.replica, m.Primary, m.log, m.TrustProxy
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(primary)
 			// The primary sees the address the visitor used (its CSRF
 			// check and links need it) and, with -trust-proxy, the
-			// visitor's address and scheme.
+			// visitor's address and scheme: as the proxy in front of the
+			// replica said them when the replica trusts it, else as the
+			// replica saw them (never what a client claims).
 			pr.Out.Host = pr.In.Host
-			if v := pr.In.Header.Get("X-Forwarded-Proto"); v != "" {
-				pr.Out.Header.Set("X-Forwarded-Proto", v)
+			if trustProxy {
+				for _, h := range []string{"X-Forwarded-For", "X-Forwarded-Proto"} {
+					if v := pr.In.Header.Values(h); len(v) > 0 {
+						pr.Out.Header[h] = v
+					}
+				}
+				return
 			}
-			xff := pr.In.Header.Values("X-Forwarded-For")
+			proto := "http"
+			if pr.In.TLS != nil {
+				proto = "https"
+			}
+			pr.Out.Header.Set("X-Forwarded-Proto", proto)
 			if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
-				xff = append(xff, ip)
-			}
-			if len(xff) > 0 {
-				pr.Out.Header.Set("X-Forwarded-For", strings.Join(xff, ", "))
+				pr.Out.Header.Set("X-Forwarded-For", ip)
 			}
 		},
 		ModifyResponse: func(resp *http.Response) error {

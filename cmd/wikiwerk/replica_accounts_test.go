@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sync/atomic"
 	"testing"
@@ -97,5 +99,69 @@ func TestPrimaryAccountsCache(t *testing.T) {
 	}
 	if _, err := p.SessionUser(ctx, "an-unknown-session"); !errors.Is(err, errPrimaryDown) || errors.Is(err, wiki.ErrUnauthenticated) {
 		t.Fatalf("an unknown session with the primary down: %v", err)
+	}
+}
+
+// TestToPrimary: which requests a replica sends to its primary.
+func TestToPrimary(t *testing.T) {
+	for _, c := range []struct {
+		method, target string
+		want           bool
+	}{
+		{"GET", "/Home", false},
+		{"HEAD", "/Home", false},
+		{"GET", "/-/history/Home", false},
+		{"GET", "/-/search?q=wmo", false},
+		{"GET", "/-/edit/Home", false},
+		{"GET", "/wiki.git/info/refs?service=git-upload-pack", false},
+		{"POST", "/wiki.git/git-upload-pack", false}, // a clone's second request
+		{"POST", "/wiki.git/git-receive-pack", true},
+		{"GET", "/wiki.git/info/refs?service=git-receive-pack", true},
+		{"POST", "/-/edit/Home", true},
+		{"PUT", "/-/api/pages/Home", true},
+		{"GET", "/-/login", true},
+		{"GET", "/-/account", true},
+		{"GET", "/-/admin/users", true},
+		{"GET", "/-/admin/replica", false},
+		{"GET", "/-/proposals", true},
+		{"GET", "/-/api/whoami", true},
+		{"GET", "/-/api/head", false},
+	} {
+		r := httptest.NewRequest(c.method, c.target, nil)
+		if got := toPrimary(r); got != c.want {
+			t.Errorf("%s %s: to the primary %v, want %v", c.method, c.target, got, c.want)
+		}
+	}
+}
+
+// TestReplicaForwardsVisitor: the primary is told the visitor's host,
+// scheme and address: from the proxy in front of the replica when the
+// replica trusts it, else as the replica saw them, never a client's claim.
+func TestReplicaForwardsVisitor(t *testing.T) {
+	got := make(chan http.Header, 1)
+	hosts := make(chan string, 1)
+	primary := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Clone()
+		hosts <- r.Host
+	}))
+	defer primary.Close()
+	u, _ := url.Parse(primary.URL)
+	for _, trust := range []bool{false, true} {
+		m := &Main{replicaFlags: replicaFlags{Primary: u}, log: slog.New(slog.DiscardHandler)}
+		m.TrustProxy = trust
+		h := m.replicaHandler(http.NotFoundHandler())
+		r := httptest.NewRequest(http.MethodGet, "http://wiki.example.nl/-/login", nil)
+		r.RemoteAddr = "10.0.0.7:5123"
+		r.Header.Set("X-Forwarded-For", "192.0.2.1")
+		r.Header.Set("X-Forwarded-Proto", "https")
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		hdr, host := <-got, <-hosts
+		wantFor, wantProto := "10.0.0.7", "http"
+		if trust {
+			wantFor, wantProto = "192.0.2.1", "https"
+		}
+		if host != "wiki.example.nl" || hdr.Get("X-Forwarded-For") != wantFor || hdr.Get("X-Forwarded-Proto") != wantProto {
+			t.Errorf("trust %v: host %q, X-Forwarded-For %q, X-Forwarded-Proto %q", trust, host, hdr.Get("X-Forwarded-For"), hdr.Get("X-Forwarded-Proto"))
+		}
 	}
 }

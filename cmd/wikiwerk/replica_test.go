@@ -269,6 +269,14 @@ func TestReplica(t *testing.T) {
 			t.Fatalf("%s on the replica with the primary down: %d\n%s", p, code, body)
 		}
 	}
+	// A clone from the replica needs nothing of the primary.
+	again := filepath.Join(t.TempDir(), "again")
+	if out, err := gitAs(t, filepath.Dir(again), "clone", "-q", cloneURL, again); err != nil {
+		t.Fatalf("clone from the replica with the primary down: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(again, "Replica", "Gepusht.md")); err != nil {
+		t.Fatalf("the clone from the replica lacks the push: %v", err)
+	}
 	if code, _ := replicaPut(t, replica.url, "Replica/Later", "# Later\n", annaToken); code != http.StatusBadGateway {
 		t.Fatalf("a write to the replica with the primary down: %d, want 502", code)
 	}
