@@ -134,6 +134,14 @@ func TestReplica(t *testing.T) {
 		t.Fatalf("anonymous read on the replica of a closed wiki: %d", code)
 	}
 
+	// The long poll that wakes the replica needs the right to read.
+	if code, _ := replicaGet(t, primary.url+"/-/api/head", ""); code != http.StatusUnauthorized {
+		t.Fatalf("anonymous long poll on a closed wiki: %d, want 401", code)
+	}
+	if code, body := replicaGet(t, primary.url+"/-/api/head?wait=1s&after=0000", replicaToken); code != http.StatusOK || !strings.Contains(body, `"head":"`) {
+		t.Fatalf("long poll after another commit: %d %s", code, body)
+	}
+
 	// The replica's state: its admin page (admins only), JSON and metrics.
 	if code, body := replicaGet(t, replica.url+"/-/admin/replica", carlaToken); code != http.StatusOK || !strings.Contains(body, "<code>"+primary.url+"</code>") || !strings.Contains(body, "Bijgewerkt") {
 		t.Fatalf("the replica's admin page: %d\n%s", code, body)
