@@ -235,7 +235,9 @@ func (r *Replica) Sync(ctx context.Context) (err error) {
 			r.status.LastSuccess = time.Now()
 		case !errors.Is(err, errIndexing):
 			r.status.LastError, r.status.LastErrorAt = r.opt.Remote.redact(err), time.Now()
-			r.status.Diverged = errors.Is(err, ErrReplicaDiverged)
+			// Sticky: Run has stopped following; a later error of
+			// another round (after a write) must not hide that.
+			r.status.Diverged = r.status.Diverged || errors.Is(err, ErrReplicaDiverged)
 		}
 		if _, head, herr := r.opt.Repo.Branch(); herr == nil && !head.IsZero() {
 			r.status.Head = head.String()
