@@ -85,7 +85,7 @@ const usage = `usage:
   wikiwerk [serve] [-addr 127.0.0.1:8080] [-data ./wiki-data] [-repo PATH] [-theme DIR] [-anonymous-edits]
                  [-lang nl|en] [-max-file-mb 20] [-file-types png,jpg,pdf] [-memory-limit 256]
                  [-read anyone|signed-in] [-protect "Beleid,Intern=beleidsteam+ict"] [-review "Beleid=beleidsteam"] [-trust-proxy]
-                 [-mirror URL] [-upstream URL -upstream-interval 5m]
+                 [-mirror URL] [-upstream URL -upstream-interval 5m] [-replica-of URL -replica-interval 2s]
                  [-oidc-issuer URL -oidc-client-id ID -oidc-client-secret S -oidc-redirect-url URL
                   -oidc-scopes S -oidc-role-claim C -oidc-admin-values V -oidc-editor-values V]
                  [-metrics-addr 127.0.0.1:9150] [-log-format text|json]
@@ -145,6 +145,8 @@ type Main struct {
 	// -smtp-addr.
 	Mail mail.Settings
 	syncFlags
+	// replicaFlags: -replica-of (replica.go).
+	replicaFlags
 	// SecurityContacts are named by /.well-known/security.txt.
 	SecurityContacts []string
 	// notifyFlags: the daily digest of followed pages (notify.go).
@@ -205,6 +207,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	m.securityFlags.register(fs)
 	m.Mail.Register(fs)
 	m.syncFlags.register(fs, getenv)
+	m.replicaFlags.register(fs, getenv)
 	fs.Func("security-contact", "who to tell about a security problem, for /.well-known/security.txt: an e-mail address or a mailto:, https: or tel: URI (several comma-separated)", func(v string) (err error) {
 		m.SecurityContacts, err = web.ParseSecurityContact(v)
 		return err
@@ -275,7 +278,7 @@ func (m *Main) openRepo() (*storage.Repo, error) {
 	// Seeding is checked on every start, not only after Init, so that a
 	// crash between creating and seeding heals itself.
 	snap, err := repo.Snapshot(context.Background())
-	if err == nil && snap.Head == "" && m.RepoPath == "" {
+	if err == nil && snap.Head == "" && m.RepoPath == "" && m.Primary == nil {
 		err = seed(repo)
 		if err == nil {
 			m.log.Info("created the content repository with the seed pages", "path", dir)
@@ -403,6 +406,9 @@ func (m *Main) Run(ctx context.Context) error {
 	defer closeAudit()
 	// wikiwerk user reaches the open store through DATA/wikiwerk.sock.
 	defer m.startControl(store)()
+	if err := m.checkReplicaKey(); err != nil {
+		return err
+	}
 	key, err := m.loadKey()
 	if err != nil {
 		return err
@@ -427,12 +433,17 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	defer stopSync()
+	stopReplica, err := m.startReplica(ctx, repo)
+	if err != nil {
+		return err
+	}
+	defer stopReplica()
 	srv, err := web.New(web.Config{
 		Wiki: wiki.New(repo, wiki.Options{Policy: &m.policy, BlameIndex: blameIdx, MaxFileBytes: m.MaxFileMiB << 20, FileTypes: m.FileTypes,
 			Lang: m.Lang, Location: m.Location, SaveObserver: m.metrics, ReviewListener: reviewMail}),
 		Theme:       theme,
 		Policy:      m.policy,
-		Accounts:    store,
+		Accounts:    m.replicaAccounts(store),
 		Key:         key,
 		TrustProxy:  m.TrustProxy,
 		OIDC:        m.withMFA(m.oidcConfig()),
@@ -446,6 +457,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Mail:        mailer,
 		BaseURL:     m.Mail.BaseURL,
 		Sync:        syncCfg,
+		Replica:     m.replicaState(),
 
 		SecurityContacts: m.SecurityContacts,
 		RequireTwoFactor: m.Require2FA,
@@ -456,13 +468,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.site = srv
-	handler, stopOps, err := m.startOps(opsParts{repo: repo, site: srv, search: ix, mail: mailQueue, next: withGit(srv, git)})
+	handler, stopOps, err := m.startOps(opsParts{repo: repo, site: srv, search: ix, mail: mailQueue, next: m.replicaHandler(withGit(srv, git))})
 	if err != nil {
 		return err
 	}
 	defer stopOps()
 	httpServer := &http.Server{
-		Handler:           handler,
+		Handler:           m.replicaReady(handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,

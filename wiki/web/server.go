@@ -100,6 +100,9 @@ type Config struct {
 	// Sync, when set, shows the git sync on /-/admin/sync and serves its
 	// webhook POST /-/api/sync (sync.go).
 	Sync *SyncConfig
+	// Replica, when set, reports this wiki's state as a read replica for
+	// /-/admin/replica (replica.go); nil on a wiki that is none.
+	Replica func() ReplicaState
 }
 
 // Server is the wiki's HTTP handler.
@@ -130,6 +133,8 @@ type Server struct {
 	now func() time.Time
 	// sync is the git sync, nil when none is set up.
 	sync *syncPages
+	// replica reports the replica's state; nil when this wiki is none.
+	replica func() ReplicaState
 
 	// unsubscribeKey checks the signed links of notification mail.
 	unsubscribeKey []byte
@@ -214,6 +219,7 @@ func New(cfg Config) (*Server, error) {
 		baseURL:     strings.TrimSuffix(cfg.BaseURL, "/"),
 		now:         cfg.Now,
 		sync:        newSyncPages(cfg.Sync),
+		replica:     cfg.Replica,
 
 		securityContacts: cfg.SecurityContacts,
 		commits:          cfg.CommitAddresses,
@@ -254,6 +260,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerAccountRoutes(r)
 	s.registerUserRoutes(r)
 	s.registerSyncRoutes(r, api)
+	s.registerReplicaRoutes(r, api)
 	s.registerActionRoutes(r)
 	s.registerFileRoutes(r)
 	s.registerFileMoveRoutes(r)

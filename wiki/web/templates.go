@@ -23,7 +23,7 @@ type templates struct {
 // pageTemplates are the theme's page templates; each defines "content"
 // (and may define "title") inside layout.html.
 var pageTemplates = []string{"view", "missing", "edit", "history", "diff", "recent", "pages", "error", "rename", "delete", "blame",
-	"login", "account", "setup", "admin", "admin-users", "admin-user", "onetime-link", "admin-sync",
+	"login", "account", "setup", "admin", "admin-users", "admin-user", "onetime-link", "admin-sync", "admin-replica",
 	"search", "new", "links", "wanted", "orphans", "tags", "files", "file-history", "file-move",
 	"account-2fa", "login-2fa", "admin-audit", "watchlist", "unsubscribe", "proposals", "proposal", "talk"}
 
