@@ -14,11 +14,11 @@ import (
 	"github.com/wikiwerk/wikiwerk/wiki"
 )
 
-// sweepWiki is a wiki with accounts and content of every kind a page can
+// sweepWiki is a wiki with accounts, search, links and content of every kind a page can
 // show: headings, a task list, a table, code, tags, a link to a page
 // not yet written, a file, three versions of one page and a deleted page.
 type sweepWiki struct {
-	*authWiki
+	*navWiki
 	// rev1 is the first version of Handleiding, rev3 its newest.
 	rev1, rev3 string
 	// secret is anna's TOTP secret once she has enrolled (see enrolAnna).
@@ -48,8 +48,9 @@ Zie ook [[WMO-loket/Ontwerp]] en [[Nog te schrijven]].
 
 func newSweepWiki(t *testing.T) *sweepWiki {
 	t.Helper()
-	aw := newAuthWiki(t, authOptions{})
-	sw := &sweepWiki{authWiki: aw}
+	nw := newNavWiki(t, navOptions{accounts: true})
+	aw := nw.authWiki
+	sw := &sweepWiki{navWiki: nw}
 	commit := func(author, msg string, changes ...wiki.Change) {
 		t.Helper()
 		if _, err := aw.repo.Commit(context.Background(), wiki.Commit{Author: wiki.Author{Name: author, Email: strings.ToLower(strings.Fields(author)[0]) + "@example.nl"}, Message: msg, Changes: changes}); err != nil {
@@ -64,6 +65,7 @@ func newSweepWiki(t *testing.T) *sweepWiki {
 	commit("Anna de Vries", "Stap toegevoegd", wiki.Change{Name: "Handleiding", Base: aw.revision("Handleiding"), Content: []byte(strings.Replace(sweepContent, "- [ ] Huisbezoek plannen", "- [ ] Huisbezoek plannen\n- [ ] Besluit sturen", 1))})
 	sw.rev3 = aw.revision("Handleiding")
 	commit("Anna de Vries", "Weg ermee", wiki.Change{Name: "Oud/Weg", Base: aw.revision("Oud/Weg"), Delete: true})
+	nw.sync()
 	return sw
 }
 
