@@ -97,6 +97,8 @@ type Config struct {
 	// Routes, when set, is told the route template of every routed
 	// request, for metrics.
 	Routes RouteObserver
+	// Site is the site's name, logo and accessibility statement (a11y.go).
+	Site Site
 }
 
 // Server is the wiki's HTTP handler.
@@ -123,6 +125,7 @@ type Server struct {
 	baseURL     string
 	// securityContacts are Config.SecurityContacts.
 	securityContacts []string
+	site             Site
 	// now is Config.Now, never nil.
 	now func() time.Time
 
@@ -210,6 +213,7 @@ func New(cfg Config) (*Server, error) {
 		now:         cfg.Now,
 
 		securityContacts: cfg.SecurityContacts,
+		site:             cfg.Site,
 		commits:          cfg.CommitAddresses,
 
 		policy:     cfg.Policy,
@@ -243,6 +247,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerUserAPIRoutes(api)
 	s.registerAPIRoutes(api)
 	s.registerWellKnownRoutes(r)
+	s.registerAccessibilityRoutes(r)
 	s.registerNavRoutes(r)
 	s.registerTwoFactorRoutes(r, api)
 	s.registerAccountRoutes(r)

@@ -1,0 +1,168 @@
+package web_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wikiwerk/wikiwerk/storage"
+	"github.com/wikiwerk/wikiwerk/themes"
+	"github.com/wikiwerk/wikiwerk/wiki"
+	"github.com/wikiwerk/wikiwerk/wiki/web"
+)
+
+// newSiteWiki is a wiki branded with site, in time zone loc, with one
+// page saved at 09:00 UTC on 1 December 2026 by Anna de Vries.
+func newSiteWiki(t *testing.T, site web.Site, loc *time.Location) *testWiki {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "content.git")
+	repo, err := storage.Init(dir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repo.Commit(context.Background(), wiki.Commit{
+		Author: wiki.Author{Name: "Anna de Vries", Email: "anna@example.nl"}, Message: "Eerste versie",
+		Time:    time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
+		Changes: []wiki.Change{{Name: "Home", Content: []byte("# Welkom\n\n## Doel\n\nZie [[Beleid]].\n")}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	theme, err := themes.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := web.New(web.Config{
+		Wiki:           wiki.New(repo, wiki.Options{Location: loc}),
+		Theme:          theme,
+		AnonymousEdits: true,
+		MaxBodyBytes:   256 << 10,
+		Logger:         slog.New(slog.DiscardHandler),
+		Site:           site,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := &testWiki{t: t, srv: httptest.NewServer(s), repo: repo, dir: dir}
+	t.Cleanup(func() { tw.srv.Close(); repo.Close() })
+	return tw
+}
+
+// TestSiteNameLogoAndStatement: -site-name and -logo brand the header and
+// the window title; every footer links to /-/accessibility, which links
+// to the organisation's statement when one is set and says that it is
+// missing when not, in Dutch and English.
+func TestSiteNameLogoAndStatement(t *testing.T) {
+	tw := newSiteWiki(t, web.Site{Name: "Gemeentewiki Utrecht", Logo: "/-/static/logo.svg", AccessibilityStatement: "https://www.toegankelijkheidsverklaring.nl/register/1234"}, nil)
+	code, body := tw.get("/Home")
+	if code != 200 || !strings.Contains(body, `<title>Welkom · Gemeentewiki Utrecht</title>`) ||
+		!strings.Contains(body, `<a class="brand" href="/"><img src="/-/static/logo.svg" alt="" class="logo"> Gemeentewiki Utrecht</a>`) {
+		t.Fatalf("the layout does not show the site name and logo: %d\n%s", code, body)
+	}
+	if !strings.Contains(body, `<a href="/-/accessibility">Toegankelijkheid</a>`) {
+		t.Errorf("the footer does not link to the accessibility page:\n%s", body)
+	}
+	code, body = tw.get("/-/accessibility")
+	if code != 200 || !strings.Contains(body, `<a href="https://www.toegankelijkheidsverklaring.nl/register/1234">toegankelijkheidsverklaring van Gemeentewiki Utrecht</a>`) ||
+		!strings.Contains(body, "axe-core 4.14.1") || !strings.Contains(body, `<a href="/-/accessibility" aria-current="page">`) {
+		t.Fatalf("accessibility page: %d\n%s", code, body)
+	}
+	_, body, _ = tw.do("GET", "/-/accessibility", "", "", "Accept-Language", "en")
+	if !strings.Contains(body, "accessibility statement of Gemeentewiki Utrecht") || !strings.Contains(body, "What was tested") {
+		t.Errorf("the accessibility page in English:\n%s", body)
+	}
+
+	plain := newSiteWiki(t, web.Site{}, nil)
+	_, body = plain.get("/-/accessibility")
+	if !strings.Contains(body, "<title>Toegankelijkheid · wikiwerk</title>") || !strings.Contains(body, "nog geen toegankelijkheidsverklaring gekoppeld") {
+		t.Errorf("without a statement the page does not say so:\n%s", body)
+	}
+	if strings.Contains(body, `class="logo"`) {
+		t.Error("a logo is shown without -logo")
+	}
+}
+
+// TestValidSiteLink: a logo or statement address is a local path or a
+// web address, never script.
+func TestValidSiteLink(t *testing.T) {
+	for _, ok := range []string{"", "/-/static/logo.svg", "https://example.nl/verklaring"} {
+		if err := web.ValidSiteLink(ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"javascript:alert(1)", "//evil.example/x.png", "logo.svg", "data:image/png;base64,AAAA", "https://"} {
+		if err := web.ValidSiteLink(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// TestTimesInTheWikisZone: a time is shown in the wiki's time zone
+// (-timezone): 09:00 UTC is 10:00 in Amsterdam in December.
+func TestTimesInTheWikisZone(t *testing.T) {
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	_, body := newSiteWiki(t, web.Site{}, ams).get("/-/history/Home")
+	if !strings.Contains(body, "1 december 2026 10:00") {
+		t.Errorf("the history does not show the time in Amsterdam:\n%s", body)
+	}
+	_, body = newSiteWiki(t, web.Site{}, nil).get("/-/history/Home")
+	if !strings.Contains(body, "1 december 2026 09:00") {
+		t.Errorf("without a zone the history does not show UTC:\n%s", body)
+	}
+}
+
+// TestCurrentItemIsMarked: the header menu and the page actions mark the
+// page shown with aria-current="page", one item per menu.
+func TestCurrentItemIsMarked(t *testing.T) {
+	tw := newSiteWiki(t, web.Site{}, nil)
+	current := regexp.MustCompile(`<a href="([^"]+)" aria-current="page">`)
+	for path, want := range map[string][]string{
+		"/-/recent":         {"/-/recent"},
+		"/Home":             {"/", "/Home"},
+		"/-/history/Home":   {"/-/history/Home"},
+		"/-/blame/Home":     {"/-/blame/Home"},
+		"/-/edit/Home":      {"/-/edit/Home"},
+		"/-/pages":          {"/-/pages"},
+		"/-/accessibility":  {"/-/accessibility"},
+		"/Home?rev=unknown": nil,
+	} {
+		_, body := tw.get(path)
+		var got []string
+		for _, m := range current.FindAllStringSubmatch(body, -1) {
+			got = append(got, m[1])
+		}
+		if path == "/Home?rev=unknown" {
+			continue // an error page; only that it renders matters
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s marks %v as current, want %v", path, got, want)
+		}
+	}
+}
+
+// TestHeadingsFollowTheTitle: "## Doel" under the page's title is an h2,
+// so the outline does not skip a level.
+func TestHeadingsFollowTheTitle(t *testing.T) {
+	_, body := newSiteWiki(t, web.Site{}, nil).get("/Home")
+	if !regexp.MustCompile(`<h1[^>]*>Welkom</h1>`).MatchString(body) || !strings.Contains(body, `<h2 id="doel">Doel</h2>`) {
+		t.Errorf("the headings of the page:\n%s", body)
+	}
+}
+
+// TestPrintedPageSaysWhereFrom: on paper the page says which wiki, which
+// address and which version it is (print.css shows .print-source).
+func TestPrintedPageSaysWhereFrom(t *testing.T) {
+	tw := newSiteWiki(t, web.Site{Name: "Gemeentewiki"}, nil)
+	_, body := tw.get("/Home")
+	want := `<p class="print-only print-source">Gemeentewiki · ` + tw.srv.URL + `/Home<br>Versie van 1 december 2026 09:00, door Anna de Vries (`
+	if !strings.Contains(body, want) || !strings.Contains(body, `<link rel="stylesheet" href="/-/static/print.css" media="print">`) {
+		t.Errorf("the page lacks %q or the print style sheet:\n%s", want, body)
+	}
+}
