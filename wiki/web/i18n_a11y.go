@@ -4,10 +4,10 @@ package web
 // page (/-/accessibility) and the footer link to it. It is never written
 // to.
 var a11yMessages = map[string][2]string{
-	"a11y-link":  {"Toegankelijkheid", "Accessibility"},
+	"a11y-link": {"Toegankelijkheid", "Accessibility"},
 	// Printed above a page: which version this paper shows.
 	"print-version": {"Versie van %s, door %s (%s)", "Version of %s, by %s (%s)"},
-	"a11y-title": {"Toegankelijkheid", "Accessibility"},
+	"a11y-title":    {"Toegankelijkheid", "Accessibility"},
 	"a11y-intro": {"%s draait op wikiwerk. De software is gebouwd en getest om te voldoen aan WCAG 2.1 niveau AA (EN 301 549), de norm uit het Besluit digitale toegankelijkheid overheid.",
 		"%s runs on wikiwerk. The software is built and tested to meet WCAG 2.1 level AA (EN 301 549), the standard of the Dutch decree on digital accessibility of government bodies."},
 	"a11y-statement-title": {"Toegankelijkheidsverklaring", "Accessibility statement"},
