@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
@@ -164,5 +165,30 @@ func TestPrintedPageSaysWhereFrom(t *testing.T) {
 	want := `<p class="print-only print-source">Gemeentewiki · ` + tw.srv.URL + `/Home<br>Versie van 1 december 2026 09:00, door Anna de Vries (`
 	if !strings.Contains(body, want) || !strings.Contains(body, `<link rel="stylesheet" href="/-/static/print.css" media="print">`) {
 		t.Errorf("the page lacks %q or the print style sheet:\n%s", want, body)
+	}
+}
+
+// TestErrorsInTheReadersLanguage: the common 400 and 404 errors of the
+// domain, English in the code, read in Dutch on a Dutch page and stay as
+// they were in English; the rest get a Dutch lead with the detail.
+func TestErrorsInTheReadersLanguage(t *testing.T) {
+	tw := newSiteWiki(t, web.Site{}, nil)
+	for path, want := range map[string][2]string{
+		"/-/history/Bestaat/Niet": {"De pagina Bestaat/Niet bestaat niet (meer).", "history of Bestaat/Niet: not found"},
+		"/Home?rev=abc":           {"„abc” is geen geldige versie: een versie is een code van 40 tekens.", "is not a 40-character revision id"},
+		"/-/diff/Home?from=0000000000000000000000000000000000000000": {"Versie 0000000000000000000000000000000000000000 bestaat niet.", "revision 0000000000000000000000000000000000000000: not found"},
+		"/-/edit/a:b":                 {"„a:b” kan geen paginanaam zijn", "invalid page name"},
+		"/-/files/Home/x.png":         {"Het bestand Home/x.png bestaat niet (meer).", "file Home/x.png: not found"},
+		"/-/files-history/Home/x.txt": {"Niet gevonden. Details: not found", "not found"},
+		"/Home?rev=0123456789abcdef0123456789abcdef01234567": {"De pagina Home bestaat niet (meer).", "not found"},
+	} {
+		code, nl := tw.get(path)
+		if code < 400 || code >= 500 || !strings.Contains(html.UnescapeString(nl), want[0]) {
+			t.Errorf("%s in Dutch: %d, want %q in\n%s", path, code, want[0], nl)
+		}
+		_, en, _ := tw.do("GET", path, "", "", "Accept-Language", "en")
+		if !strings.Contains(html.UnescapeString(en), want[1]) {
+			t.Errorf("%s in English lacks %q", path, want[1])
+		}
 	}
 }

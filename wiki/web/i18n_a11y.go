@@ -5,6 +5,9 @@ package web
 // to.
 var a11yMessages = map[string][2]string{
 	"a11y-link": {"Toegankelijkheid", "Accessibility"},
+	// Words that were written into templates in one language.
+	"a11y-diff-link":      {"wijziging", "diff"},
+	"a11y-folder-example": {"WMO-loket", "Social-support"},
 	// Printed above a page: which version this paper shows.
 	"print-version": {"Versie van %s, door %s (%s)", "Version of %s, by %s (%s)"},
 	"a11y-title":    {"Toegankelijkheid", "Accessibility"},
@@ -39,4 +42,20 @@ var a11yMessages = map[string][2]string{
 	"a11y-contact-title": {"Iets gevonden?", "Found something?"},
 	"a11y-contact": {"Loop je ergens tegenaan, meld het dan bij de beheerders van deze wiki. Fouten in de software zelf kunnen worden gemeld bij het wikiwerk-project.",
 		"If something does not work for you, tell the administrators of this wiki. Problems in the software itself can be reported to the wikiwerk project."},
+
+	// Errors of the domain on a page (a11y_errors.go).
+	"a11y-err-bad-revision":       {"„%s” is geen geldige versie: een versie is een code van 40 tekens.", "“%s” is not a valid version: a version is a code of 40 characters."},
+	"a11y-err-page-not-found":     {"De pagina %s bestaat niet (meer).", "The page %s does not exist (any more)."},
+	"a11y-err-file-not-found":     {"Het bestand %s bestaat niet (meer).", "The file %s does not exist (any more)."},
+	"a11y-err-revision-not-found": {"Versie %s bestaat niet.", "Version %s does not exist."},
+	"a11y-err-bad-name": {"„%s” kan geen paginanaam zijn: er staat een teken of deel in dat niet mag, zoals : * ? \" < > | of een deel . of ..",
+		"“%s” cannot be a page name: it has a character or part that is not allowed, such as : * ? \" < > | or a part . or .."},
+	"a11y-err-400":       {"Dit verzoek klopt niet. Details: %s", "This request is not right. Details: %s"},
+	"a11y-err-403":       {"Dit mag je hier niet doen. Details: %s", "You may not do this here. Details: %s"},
+	"a11y-err-404":       {"Niet gevonden. Details: %s", "Not found. Details: %s"},
+	"a11y-err-409":       {"Dit botst met iets dat er al is of met een andere wijziging. Details: %s", "This clashes with something that exists or with another change. Details: %s"},
+	"a11y-err-413":       {"Dit is te groot. Details: %s", "This is too large. Details: %s"},
+	"a11y-err-415":       {"Dit soort bestand of inhoud wordt niet aangenomen. Details: %s", "This kind of file or content is not accepted. Details: %s"},
+	"a11y-err-disk-full": {"De schijf van de wiki is vol: er is niets opgeslagen. Probeer het later opnieuw; je tekst staat nog in het formulier.", "The wiki's disk is full: nothing was saved. Try again later; your text is still in the form."},
+	"a11y-err-server":    {"Er ging iets mis aan onze kant. Probeer het later opnieuw.", "Something went wrong on our side. Try again later."},
 }
