@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -127,4 +129,110 @@ func (s *Server) handleAccessibility(w http.ResponseWriter, r *http.Request) err
 	d := accessibilityData{base: s.base(r, "", ""), Statement: s.site.AccessibilityStatement}
 	d.Title = d.T("a11y-title")
 	return s.render(w, http.StatusOK, "accessibility", d)
+}
+
+// When shows a time for people: relative ("2 uur geleden", "gisteren om
+// 14:20") in the page's language, in a <time> with the exact time as
+// datetime and, with the time zone, as tooltip. Times more than a week
+// ago, or ahead of the clock, show the date itself.
+func (b base) When(t time.Time) template.HTML {
+	exact := b.Date(t)
+	zoned := b.inZone(t)
+	return template.HTML(fmt.Sprintf(`<time datetime="%s" title="%s">%s</time>`,
+		template.HTMLEscapeString(zoned.Format(time.RFC3339)),
+		template.HTMLEscapeString(exact+" "+zoned.Format("MST")),
+		template.HTMLEscapeString(b.relative(t, exact))))
+}
+
+// relative is t said relative to b.now, or exact when that reads better.
+func (b base) relative(t time.Time, exact string) string {
+	now := b.inZone(b.now)
+	t = b.inZone(t)
+	d := now.Sub(t)
+	plural := func(n int, one, many string) string {
+		if n == 1 {
+			return b.T(one)
+		}
+		return b.T(many, n)
+	}
+	switch {
+	case b.now.IsZero() || d < 0:
+		return exact
+	case d < time.Minute:
+		return b.T("a11y-just-now")
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "a11y-minute-ago", "a11y-minutes-ago")
+	case d < 12*time.Hour || sameDay(t, now):
+		return plural(int(d/time.Hour), "a11y-hour-ago", "a11y-hours-ago")
+	}
+	days := daysBetween(t, now)
+	switch {
+	case days == 1:
+		return b.T("a11y-yesterday-at", t.Format("15:04"))
+	case days < 7:
+		return b.T("a11y-days-ago", days)
+	}
+	return exact
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}
+
+// daysBetween counts calendar days from a to b, both in one zone.
+func daysBetween(a, b time.Time) int {
+	ad := time.Date(a.Year(), a.Month(), a.Day(), 12, 0, 0, 0, time.UTC)
+	bd := time.Date(b.Year(), b.Month(), b.Day(), 12, 0, 0, 0, time.UTC)
+	return int(bd.Sub(ad).Hours() / 24)
+}
+
+// dayOfChanges is one day of recent changes.
+type dayOfChanges struct {
+	// ID is the day as YYYY-MM-DD, for the heading's id.
+	ID string
+	// Label is "Vandaag", "Gisteren" or the weekday and date.
+	Label   string
+	Changes []wiki.Revision
+}
+
+// Days groups revisions, newest first, by the day they were made on in
+// the wiki's time zone, so that recent changes read as a diary.
+func (b base) Days(revs []wiki.Revision) []dayOfChanges {
+	var out []dayOfChanges
+	now := b.inZone(b.now)
+	for _, r := range revs {
+		t := b.inZone(r.Time)
+		id := t.Format("2006-01-02")
+		if len(out) == 0 || out[len(out)-1].ID != id {
+			out = append(out, dayOfChanges{ID: id, Label: b.dayLabel(t, now)})
+		}
+		out[len(out)-1].Changes = append(out[len(out)-1].Changes, r)
+	}
+	return out
+}
+
+func (b base) dayLabel(t, now time.Time) string {
+	if !b.now.IsZero() {
+		switch daysBetween(t, now) {
+		case 0:
+			return b.T("a11y-today")
+		case 1:
+			return b.T("a11y-yesterday")
+		}
+	}
+	weekdays := [2][7]string{
+		{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"},
+		{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+	}
+	months := [2][12]string{
+		{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
+		{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+	}
+	i := 0
+	if b.Lang == "en" {
+		i = 1
+	}
+	return fmt.Sprintf("%s %d %s %d", weekdays[i][t.Weekday()], t.Day(), months[i][t.Month()-1], t.Year())
 }

@@ -19,7 +19,7 @@ import (
 
 // newSiteWiki is a wiki branded with site, in time zone loc, with one
 // page saved at 09:00 UTC on 1 December 2026 by Anna de Vries.
-func newSiteWiki(t *testing.T, site web.Site, loc *time.Location) *testWiki {
+func newSiteWiki(t *testing.T, site web.Site, loc *time.Location, now ...time.Time) *testWiki {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "content.git")
 	repo, err := storage.Init(dir, storage.Options{})
@@ -44,6 +44,7 @@ func newSiteWiki(t *testing.T, site web.Site, loc *time.Location) *testWiki {
 		MaxBodyBytes:   256 << 10,
 		Logger:         slog.New(slog.DiscardHandler),
 		Site:           site,
+		Now:            clockAt(now),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +52,14 @@ func newSiteWiki(t *testing.T, site web.Site, loc *time.Location) *testWiki {
 	tw := &testWiki{t: t, srv: httptest.NewServer(s), repo: repo, dir: dir}
 	t.Cleanup(func() { tw.srv.Close(); repo.Close() })
 	return tw
+}
+
+// clockAt is a clock stopped at now[0], or nil (the real one).
+func clockAt(now []time.Time) func() time.Time {
+	if len(now) == 0 {
+		return nil
+	}
+	return func() time.Time { return now[0] }
 }
 
 // TestSiteNameLogoAndStatement: -site-name and -logo brand the header and
@@ -190,5 +199,37 @@ func TestErrorsInTheReadersLanguage(t *testing.T) {
 		if !strings.Contains(html.UnescapeString(en), want[1]) {
 			t.Errorf("%s in English lacks %q", path, want[1])
 		}
+	}
+}
+
+// TestRelativeTimesAndDays: times read relatively ("2 uur geleden") with
+// the exact time and zone as tooltip and in <time datetime>, and recent
+// changes are grouped under a heading per day, in the wiki's zone.
+func TestRelativeTimesAndDays(t *testing.T) {
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	tw := newSiteWiki(t, web.Site{}, ams, time.Date(2026, 12, 1, 11, 30, 0, 0, time.UTC))
+	_, body := tw.get("/-/recent")
+	for _, want := range []string{
+		`<time datetime="2026-12-01T10:00:00+01:00" title="1 december 2026 10:00 CET">2 uur geleden</time>`,
+		`<h2 class="day" id="day-2026-12-01">Vandaag</h2>`, `<ol class="recent" aria-labelledby="day-2026-12-01">`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("recent changes lack %s:\n%s", want, body)
+		}
+	}
+	_, en, _ := tw.do("GET", "/-/history/Home", "", "", "Accept-Language", "en")
+	if !strings.Contains(en, `title="1 December 2026 10:00 CET">2 hours ago</time>`) {
+		t.Errorf("the history in English:\n%s", en)
+	}
+	_, body = newSiteWiki(t, web.Site{}, ams, time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)).get("/-/recent")
+	if !strings.Contains(body, ">gisteren om 10:00</time>") || !strings.Contains(body, ">Gisteren</h2>") {
+		t.Errorf("a change of yesterday:\n%s", body)
+	}
+	_, body = newSiteWiki(t, web.Site{}, ams, time.Date(2026, 12, 20, 8, 0, 0, 0, time.UTC)).get("/-/recent")
+	if !strings.Contains(body, ">1 december 2026 10:00</time>") || !strings.Contains(body, ">dinsdag 1 december 2026</h2>") {
+		t.Errorf("a change of weeks ago:\n%s", body)
 	}
 }

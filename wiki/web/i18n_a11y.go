@@ -58,4 +58,14 @@ var a11yMessages = map[string][2]string{
 	"a11y-err-415":       {"Dit soort bestand of inhoud wordt niet aangenomen. Details: %s", "This kind of file or content is not accepted. Details: %s"},
 	"a11y-err-disk-full": {"De schijf van de wiki is vol: er is niets opgeslagen. Probeer het later opnieuw; je tekst staat nog in het formulier.", "The wiki's disk is full: nothing was saved. Try again later; your text is still in the form."},
 	"a11y-err-server":    {"Er ging iets mis aan onze kant. Probeer het later opnieuw.", "Something went wrong on our side. Try again later."},
+	// Relative times (When) and the days of recent changes (Days).
+	"a11y-just-now":     {"zojuist", "just now"},
+	"a11y-minute-ago":   {"1 minuut geleden", "1 minute ago"},
+	"a11y-minutes-ago":  {"%d minuten geleden", "%d minutes ago"},
+	"a11y-hour-ago":     {"1 uur geleden", "1 hour ago"},
+	"a11y-hours-ago":    {"%d uur geleden", "%d hours ago"},
+	"a11y-yesterday-at": {"gisteren om %s", "yesterday at %s"},
+	"a11y-days-ago":     {"%d dagen geleden", "%d days ago"},
+	"a11y-today":        {"Vandaag", "Today"},
+	"a11y-yesterday":    {"Gisteren", "Yesterday"},
 }

@@ -137,6 +137,8 @@ type base struct {
 	// origin is scheme and host as the browser used them, for the
 	// address printed on paper (print.css).
 	origin string
+	// now is when the page is made, for relative times (When).
+	now time.Time
 }
 
 // T translates a message key into the page's language.
@@ -178,6 +180,7 @@ func (s *Server) base(r *http.Request, title string, name wiki.Name) base {
 		site:      s.site,
 		loc:       s.wiki.Location(),
 		origin:    s.printOrigin(r),
+		now:       s.now(),
 	}
 }
 
