@@ -236,3 +236,15 @@ func (b base) dayLabel(t, now time.Time) string {
 	}
 	return fmt.Sprintf("%s %d %s %d", weekdays[i][t.Weekday()], t.Day(), months[i][t.Month()-1], t.Year())
 }
+
+// LineCounts says how many lines a version added and removed, for screen
+// readers, which read "+3 −1" as "plus 3 minus 1" at best.
+func (b base) LineCounts(added, removed int) string {
+	count := func(n int, one, many string) string {
+		if n == 1 {
+			return b.T(one)
+		}
+		return b.T(many, n)
+	}
+	return count(added, "a11y-line-added", "lines-added") + ", " + count(removed, "a11y-line-removed", "lines-removed")
+}

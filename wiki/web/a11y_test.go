@@ -220,6 +220,11 @@ func TestRelativeTimesAndDays(t *testing.T) {
 			t.Errorf("recent changes lack %s:\n%s", want, body)
 		}
 	}
+	// The line counts are read out as words, not "+3 −0".
+	_, body = tw.get("/-/history/Home")
+	if !strings.Contains(body, `<span class="plus" aria-hidden="true">+5</span> <span class="minus" aria-hidden="true">−0</span><span class="visually-hidden">5 regels toegevoegd, 0 regels verwijderd</span>`) {
+		t.Errorf("the history's line counts:\n%s", body)
+	}
 	_, en, _ := tw.do("GET", "/-/history/Home", "", "", "Accept-Language", "en")
 	if !strings.Contains(en, `title="1 December 2026 10:00 CET">2 hours ago</time>`) {
 		t.Errorf("the history in English:\n%s", en)

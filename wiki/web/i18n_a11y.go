@@ -68,4 +68,6 @@ var a11yMessages = map[string][2]string{
 	"a11y-days-ago":     {"%d dagen geleden", "%d days ago"},
 	"a11y-today":        {"Vandaag", "Today"},
 	"a11y-yesterday":    {"Gisteren", "Yesterday"},
+	"a11y-line-added":   {"1 regel toegevoegd", "1 line added"},
+	"a11y-line-removed": {"1 regel verwijderd", "1 line removed"},
 }
