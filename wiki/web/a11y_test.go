@@ -76,6 +76,10 @@ func TestSiteNameLogoAndStatement(t *testing.T) {
 	if !strings.Contains(body, `<a href="/-/accessibility">Toegankelijkheid</a>`) {
 		t.Errorf("the footer does not link to the accessibility page:\n%s", body)
 	}
+	// The language switch is in the header, in the language it offers.
+	if header := body[strings.Index(body, "<header"):strings.Index(body, "</header>")]; !strings.Contains(header, `<a class="lang-switch" href="/-/lang/en?back=%2fHome" lang="en" hreflang="en">English</a>`) {
+		t.Errorf("the header has no language switch:\n%s", header)
+	}
 	code, body = tw.get("/-/accessibility")
 	if code != 200 || !strings.Contains(body, `<a href="https://www.toegankelijkheidsverklaring.nl/register/1234">toegankelijkheidsverklaring van Gemeentewiki Utrecht</a>`) ||
 		!strings.Contains(body, "axe-core 4.14.1") || !strings.Contains(body, `<a href="/-/accessibility" aria-current="page">`) {
