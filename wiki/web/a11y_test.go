@@ -229,6 +229,10 @@ func TestRelativeTimesAndDays(t *testing.T) {
 	if !strings.Contains(body, `<span class="plus" aria-hidden="true">+5</span> <span class="minus" aria-hidden="true">−0</span><span class="visually-hidden">5 regels toegevoegd, 0 regels verwijderd</span>`) {
 		t.Errorf("the history's line counts:\n%s", body)
 	}
+	// The versions to compare are named by date and author.
+	if !regexp.MustCompile(`<input type="radio" name="to" value="[0-9a-f]{40}" aria-label="naar: versie van 1 december 2026 10:00 door Anna de Vries \([0-9a-f]{8}\)"`).MatchString(body) {
+		t.Errorf("the history's versions are not named by date and author:\n%s", body)
+	}
 	_, en, _ := tw.do("GET", "/-/history/Home", "", "", "Accept-Language", "en")
 	if !strings.Contains(en, `title="1 December 2026 10:00 CET">2 hours ago</time>`) {
 		t.Errorf("the history in English:\n%s", en)

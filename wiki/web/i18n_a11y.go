@@ -70,4 +70,8 @@ var a11yMessages = map[string][2]string{
 	"a11y-yesterday":    {"Gisteren", "Yesterday"},
 	"a11y-line-added":   {"1 regel toegevoegd", "1 line added"},
 	"a11y-line-removed": {"1 regel verwijderd", "1 line removed"},
+	// The radio buttons of the history: a version by date and author,
+	// the short code kept for experts.
+	"a11y-version-from": {"van: versie van %s door %s (%s)", "from: version of %s by %s (%s)"},
+	"a11y-version-to":   {"naar: versie van %s door %s (%s)", "to: version of %s by %s (%s)"},
 }
