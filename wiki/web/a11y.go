@@ -62,6 +62,11 @@ func ValidSiteLink(v string) error {
 	return wiki.ErrInvalidInput
 }
 
+// WikiLang is the language of the wiki's content (-lang), for page text
+// shown outside the page view, such as a rendered comparison: a screen
+// reader then reads Dutch text with a Dutch voice on an English page.
+func (b base) WikiLang() string { return b.wikiLang }
+
 // SiteName is the site's name for the layout.
 func (b base) SiteName() string { return b.site.siteName() }
 

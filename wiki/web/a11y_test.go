@@ -170,6 +170,16 @@ func TestHeadingsFollowTheTitle(t *testing.T) {
 	}
 }
 
+// TestRenderedDiffHasContentLang: page text in a rendered comparison is
+// marked with the wiki's content language, also on an English page.
+func TestRenderedDiffHasContentLang(t *testing.T) {
+	tw := newSiteWiki(t, web.Site{}, nil)
+	_, body, _ := tw.do("GET", "/-/diff/Home?view=rendered&to="+tw.revision("Home"), "", "", "Accept-Language", "en")
+	if !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, `<div class="markdown" lang="nl">`) {
+		t.Errorf("the rendered comparison:\n%s", body)
+	}
+}
+
 // TestPrintedPageSaysWhereFrom: on paper the page says which wiki, which
 // address and which version it is (print.css shows .print-source).
 func TestPrintedPageSaysWhereFrom(t *testing.T) {

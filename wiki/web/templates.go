@@ -139,6 +139,9 @@ type base struct {
 	origin string
 	// now is when the page is made, for relative times (When).
 	now time.Time
+	// wikiLang is the language of page content (-lang), for content
+	// shown outside a page view.
+	wikiLang string
 }
 
 // T translates a message key into the page's language.
@@ -181,6 +184,7 @@ func (s *Server) base(r *http.Request, title string, name wiki.Name) base {
 		loc:       s.wiki.Location(),
 		origin:    s.printOrigin(r),
 		now:       s.now(),
+		wikiLang:  s.pageLang(""),
 	}
 }
 
