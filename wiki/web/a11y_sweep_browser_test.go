@@ -104,6 +104,7 @@ func (sw *sweepWiki) sweepPages() []sweepPage {
 		{what: "wanted", path: "/-/wanted", ready: h1},
 		{what: "orphans", path: "/-/orphans", ready: h1},
 		{what: "login", path: "/-/login", ready: `!!document.getElementById('wwLogin')`},
+		{what: "accessibility", path: "/-/accessibility", ready: h1},
 		{what: "400", path: "/-/diff/Handleiding?from=nietbestaand&to=" + sw.rev3, ready: h1},
 		{what: "404", path: "/-/history/Bestaat/Niet", ready: h1},
 		{what: "editor, text mode", path: "/-/edit/Handleiding", ready: `document.querySelector('form.editor') && document.querySelector('form.editor').dataset.editorReady === 'true'`, signedInOnly: true},
