@@ -679,3 +679,7 @@ func (w *Wiki) Compare(ctx context.Context, name Name, from, to string) (*Compar
 	}
 	return c, nil
 }
+
+// Location is the wiki's time zone (Options.Location, UTC when not set),
+// for times shown to people.
+func (w *Wiki) Location() *time.Location { return w.location }

@@ -155,6 +155,8 @@ type Main struct {
 	commitFlags
 	// opsFlags: metrics, log format.
 	opsFlags
+	// siteFlags: site name, logo, accessibility statement (site.go).
+	siteFlags
 
 	// site is the web server, once made; git asks it who may do what.
 	site *web.Server
@@ -214,6 +216,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	})
 	m.notifyFlags.register(fs)
 	m.commitFlags.register(fs)
+	m.siteFlags.register(fs)
 	m.registerOps(fs, getenv)
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -463,6 +466,7 @@ func (m *Main) Run(ctx context.Context) error {
 		RequireTwoFactor: m.Require2FA,
 		CommitAddresses:  commits,
 		Routes:           m.metrics,
+		Site:             m.Site,
 	})
 	if err != nil {
 		return err

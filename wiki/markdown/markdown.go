@@ -11,7 +11,8 @@
 //	tags: [wmo, ontwerp]         everything else is ignored
 //	---
 //	# Title                      a leading h1 is the page title (not in HTML);
-//	                             other headings render one level down (# as h2)
+//	                             ## is h2; if the body has # headings of its
+//	                             own, all its headings move one level down
 //	[[_TOC_]] or [TOC]           alone in a paragraph: a table of contents (h2-h4)
 //	[[Page]]                     link to a page; [[Folder/Page]] for a sub-page
 //	[[Page|label]]               with another label ([[Page\|label]] in a table)
@@ -196,6 +197,8 @@ func New(opts ...Option) *Renderer {
 				util.Prioritized(tocRenderer{}, 500),
 				// Ahead of goldmark's own code block renderer (1000).
 				util.Prioritized(codeRenderer{}, 200),
+				// Ahead of goldmark's task list renderer (500).
+				util.Prioritized(taskBoxRenderer{}, 400),
 			),
 		),
 	)
@@ -439,8 +442,9 @@ func prepare(b *budget, root ast.Node, src []byte, resolve Resolver, rel PathRes
 // takeTitle keeps a page to one h1, which the theme prints as the page's
 // title. A leading "# Heading" becomes the title when the front matter
 // gives none (or repeats the front matter title) and is taken out of the
-// body; every other heading moves one level down (h6 stays h6), so the
-// outline under the title stays intact. It returns the title.
+// body. When the rest of the body has h1s of its own, every heading moves
+// one level down (h6 stays h6), so the outline under the title stays
+// intact; otherwise "##" stays h2. It returns the title.
 func takeTitle(root ast.Node, src []byte, title string) (string, ast.Node) {
 	var removed ast.Node
 	if h, ok := root.FirstChild().(*ast.Heading); ok && h.Level == 1 {
@@ -452,6 +456,21 @@ func takeTitle(root ast.Node, src []byte, title string) (string, ast.Node) {
 			root.RemoveChild(root, h)
 			removed = h
 		}
+	}
+	// "## Section" under the title is an h2, as its author wrote it. Only
+	// a body that still has "# Heading"s of its own (pages written with
+	// # for their sections) moves down one level, so that it keeps its
+	// outline under the one h1.
+	shift := false
+	_ = ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := n.(*ast.Heading); ok && entering && h.Level == 1 {
+			shift = true
+			return ast.WalkStop, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	if !shift {
+		return title, removed
 	}
 	_ = ast.Walk(root, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if h, ok := n.(*ast.Heading); ok && entering && h.Level < 6 {

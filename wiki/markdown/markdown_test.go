@@ -121,8 +121,14 @@ func TestRender(t *testing.T) {
 		{"task list", "- [ ] open\n- [x] klaar\n", []check{
 			has("input", map[string]string{"type": "checkbox", "disabled": ""}, ""),
 			has("input", map[string]string{"type": "checkbox", "checked": ""}, ""),
+			// Each box is named by its task, for screen readers.
+			has("input", map[string]string{"aria-label": "open"}, ""),
+			has("input", map[string]string{"aria-label": "klaar", "checked": ""}, ""),
 			has("li", map[string]string{"class": taskItemClass}, " open"),
 			has("ul", map[string]string{"class": taskListClass}, ""),
+		}},
+		{"task label is text only", "- [ ] <b>vet</b> & \"x\"\n", []check{
+			has("input", map[string]string{"aria-label": `vet & "x"`}, ""), hasNo("b"),
 		}},
 		{"plain list has no task classes", "- a\n- b\n", []check{lacks("task-list"), hasNo("input")}},
 		{"autolink", "Zie https://example.com/pad?q=1 en www.example.org.", []check{
@@ -149,6 +155,11 @@ func TestRender(t *testing.T) {
 			has("h3", map[string]string{"id": "intro-1-1"}, "Intro 1"),
 			has("h3", map[string]string{"id": "heading-1"}, "!!!"),
 			anchorsResolve,
+		}},
+		{"## under the title is h2", "# Titel\n\n## Stappen\n### Eerst\n", []check{
+			has("h2", map[string]string{"id": "stappen"}, "Stappen"),
+			has("h3", map[string]string{"id": "eerst"}, "Eerst"),
+			hasNo("h1"), hasNo("h4"),
 		}},
 		{"TOC marker", "[[_TOC_]]\n\n# Titel\n## Een\n### Een.a\n## Twee\n##### Diep\n", []check{
 			has("nav", map[string]string{"class": "toc", "aria-label": tocLabel}, ""),
@@ -242,9 +253,9 @@ func TestWikiLinks(t *testing.T) {
 		{"label with HTML", `[[Bestaat|<b>&amp; "x"</b>]]`, []check{has("a", exists, `<b>&amp; "x"</b>`), hasNo("b")}},
 		{"label with pipe", "[[Bestaat|a|b]]", []check{has("a", exists, "a|b")}},
 		{"in heading", "## Zie [[Bestaat|de pagina]]", []check{
-			has("h3", map[string]string{"id": "zie-de-pagina"}, "Zie de pagina"), has("a", exists, "de pagina"),
+			has("h2", map[string]string{"id": "zie-de-pagina"}, "Zie de pagina"), has("a", exists, "de pagina"),
 		}},
-		{"in list item", "- [[Bestaat]]\n- [ ] [[Bestaat|taak]]", []check{has("a", exists, "Bestaat"), has("a", exists, "taak"), has("input", nil, "")}},
+		{"in list item", "- [[Bestaat]]\n- [ ] [[Bestaat|taak]]", []check{has("a", exists, "Bestaat"), has("a", exists, "taak"), has("input", map[string]string{"aria-label": "taak"}, "")}},
 		{"in table", "| x |\n|---|\n| [[Bestaat]] |", []check{has("td", nil, "Bestaat"), has("a", exists, "Bestaat")}},
 		{"label in table", "| x |\n|---|\n| [[Bestaat\\|label]] |", []check{has("a", map[string]string{"href": "/Bestaat"}, "label")}},
 		{"in link text", "[zie [[Bestaat]]](https://example.com)", []check{

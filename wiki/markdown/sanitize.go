@@ -67,6 +67,9 @@ func newPolicy() *bluemonday.Policy {
 	p.AllowAttrs("type").Matching(exactly("checkbox")).OnElements("input")
 	p.AllowAttrs("checked").Matching(booleanAttr("checked")).OnElements("input")
 	p.AllowAttrs("disabled").Matching(booleanAttr("disabled")).OnElements("input")
+	// The task's text as the checkbox's name (tasklist.go); bluemonday
+	// escapes it, and text is all it can hold.
+	p.AllowAttrs("aria-label").OnElements("input")
 	p.AllowAttrs("class").Matching(exactly(taskItemClass)).OnElements("li")
 	p.AllowAttrs("class").Matching(exactly(taskListClass)).OnElements("ul", "ol")
 

@@ -405,15 +405,19 @@ func sectionOffset(secs []wiki.Section, hs []markdown.Heading) (int, bool) {
 		if len(secs) != len(hs)+skip || (skip == 1 && secs[0].Level != 1) {
 			continue
 		}
-		match := true
-		for i, h := range hs {
-			if min(secs[i+skip].Level+1, 6) != h.Level {
-				match = false
-				break
+		// The renderer keeps "##" as h2 under the title, or moves every
+		// heading one level down when the body has "#" headings of its own.
+		for _, shift := range []int{0, 1} {
+			match := true
+			for i, h := range hs {
+				if min(secs[i+skip].Level+shift, 6) != h.Level {
+					match = false
+					break
+				}
 			}
-		}
-		if match {
-			return 1 + skip, true
+			if match {
+				return 1 + skip, true
+			}
 		}
 	}
 	return 0, false

@@ -72,7 +72,7 @@ func (s *Server) localMessage(r *http.Request, err error, status int) string {
 	if status < 500 && errors.As(err, &l) {
 		return l.message(s.chooseLang(r))
 	}
-	return publicMessage(err, status)
+	return domainMessage(s.chooseLang(r), err, status)
 }
 
 // logError logs server-side failures; client errors are not the server's

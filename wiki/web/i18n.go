@@ -64,7 +64,8 @@ func lookupMessage(key string) ([2]string, bool) {
 // messageTables lists every message table.
 func messageTables() []map[string][2]string {
 	return []map[string][2]string{messages, editorMessages, diagramMessages, fileMessages, newPageMessages,
-		twoFactorMessages, followMessages, userMessages, proposalMessages, talkMessages, syncMessages, reviewMailMessages, replicaMessages}
+		twoFactorMessages, followMessages, userMessages, proposalMessages, talkMessages, syncMessages, reviewMailMessages, replicaMessages,
+		a11yMessages}
 }
 
 // messages maps a key to its Dutch and English text. It is never written to.

@@ -172,7 +172,7 @@ func TestHistoryShowsLineCounts(t *testing.T) {
 	tw := newTestWiki(t)
 	tw.history3()
 	_, body := tw.get("/-/history/WMO-loket/Ontwerp")
-	if !strings.Contains(body, "+32") || !strings.Contains(body, "+2</span> <span class=\"minus\" aria-label=\"2 regels verwijderd\">−2") {
+	if !strings.Contains(body, "+32") || !strings.Contains(body, "+2</span> <span class=\"minus\" aria-hidden=\"true\">−2</span><span class=\"visually-hidden\">2 regels toegevoegd, 2 regels verwijderd</span>") {
 		t.Fatalf("history lacks line counts:\n%s", body)
 	}
 }

@@ -103,6 +103,8 @@ type Config struct {
 	// Replica, when set, reports this wiki's state as a read replica for
 	// /-/admin/replica (replica.go); nil on a wiki that is none.
 	Replica func() ReplicaState
+	// Site is the site's name, logo and accessibility statement (a11y.go).
+	Site Site
 }
 
 // Server is the wiki's HTTP handler.
@@ -129,6 +131,7 @@ type Server struct {
 	baseURL     string
 	// securityContacts are Config.SecurityContacts.
 	securityContacts []string
+	site             Site
 	// now is Config.Now, never nil.
 	now func() time.Time
 	// sync is the git sync, nil when none is set up.
@@ -222,6 +225,7 @@ func New(cfg Config) (*Server, error) {
 		replica:     cfg.Replica,
 
 		securityContacts: cfg.SecurityContacts,
+		site:             cfg.Site,
 		commits:          cfg.CommitAddresses,
 
 		policy:     cfg.Policy,
@@ -255,6 +259,7 @@ func New(cfg Config) (*Server, error) {
 	s.registerUserAPIRoutes(api)
 	s.registerAPIRoutes(api)
 	s.registerWellKnownRoutes(r)
+	s.registerAccessibilityRoutes(r)
 	s.registerNavRoutes(r)
 	s.registerTwoFactorRoutes(r, api)
 	s.registerAccountRoutes(r)

@@ -25,7 +25,8 @@ type templates struct {
 var pageTemplates = []string{"view", "missing", "edit", "history", "diff", "recent", "pages", "error", "rename", "delete", "blame",
 	"login", "account", "setup", "admin", "admin-users", "admin-user", "onetime-link", "admin-sync", "admin-replica",
 	"search", "new", "links", "wanted", "orphans", "tags", "files", "file-history", "file-move",
-	"account-2fa", "login-2fa", "admin-audit", "watchlist", "unsubscribe", "proposals", "proposal", "talk"}
+	"account-2fa", "login-2fa", "admin-audit", "watchlist", "unsubscribe", "proposals", "proposal", "talk",
+	"accessibility"}
 
 func loadTemplates(theme fs.FS) (*templates, error) {
 	funcs := template.FuncMap{
@@ -129,6 +130,18 @@ type base struct {
 	// Indexing says, while the history is first indexed, how far it is;
 	// "" otherwise.
 	Indexing string
+	// site is the name, logo and statement address (a11y.go); loc the
+	// wiki's time zone, for every time shown.
+	site Site
+	loc  *time.Location
+	// origin is scheme and host as the browser used them, for the
+	// address printed on paper (print.css).
+	origin string
+	// now is when the page is made, for relative times (When).
+	now time.Time
+	// wikiLang is the language of page content (-lang), for content
+	// shown outside a page view.
+	wikiLang string
 }
 
 // T translates a message key into the page's language.
@@ -144,6 +157,7 @@ func (b base) Date(t time.Time) string {
 	if b.Lang == "en" {
 		i = 1
 	}
+	t = b.inZone(t)
 	return fmt.Sprintf("%d %s %d %02d:%02d", t.Day(), months[i][t.Month()-1], t.Year(), t.Hour(), t.Minute())
 }
 
@@ -166,6 +180,11 @@ func (s *Server) base(r *http.Request, title string, name wiki.Name) base {
 		LoginURL:  login,
 		CSRFToken: csrfToken(r),
 		Indexing:  s.indexingNotice(r),
+		site:      s.site,
+		loc:       s.wiki.Location(),
+		origin:    s.printOrigin(r),
+		now:       s.now(),
+		wikiLang:  s.pageLang(""),
 	}
 }
 
