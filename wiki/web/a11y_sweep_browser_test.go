@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +25,8 @@ type sweepWiki struct {
 	rev1, rev3 string
 	// secret is anna's TOTP secret once she has enrolled (see enrolAnna).
 	secret string
+	// proposal is the id of an open change proposal of Handleiding.
+	proposal string
 }
 
 // sweepContent is the first version of the page the sweep looks at most.
@@ -65,6 +69,21 @@ func newSweepWiki(t *testing.T) *sweepWiki {
 	commit("Anna de Vries", "Stap toegevoegd", wiki.Change{Name: "Handleiding", Base: aw.revision("Handleiding"), Content: []byte(strings.Replace(sweepContent, "- [ ] Huisbezoek plannen", "- [ ] Huisbezoek plannen\n- [ ] Besluit sturen", 1))})
 	sw.rev3 = aw.revision("Handleiding")
 	commit("Anna de Vries", "Weg ermee", wiki.Change{Name: "Oud/Weg", Base: aw.revision("Oud/Weg"), Delete: true})
+	// A proposal with a comment, and a discussion, for their pages.
+	anna := aw.signedIn("anna")
+	code, body, _ := anna.api(http.MethodPost, "/-/api/proposals", jsonBody(map[string]string{"page": "Handleiding",
+		"content": strings.Replace(sweepContent, "## Tabel", "## Tabel\n\nWie doet wat.", 1), "base": sw.rev3, "message": "Uitleg bij de tabel"}))
+	var prop struct{ ID string }
+	if err := json.Unmarshal([]byte(body), &prop); code != http.StatusCreated || err != nil || prop.ID == "" {
+		t.Fatalf("propose: %d %s %v", code, body, err)
+	}
+	sw.proposal = prop.ID
+	if code, body, _ := anna.api(http.MethodPost, "/-/api/proposals/"+prop.ID+"/comments", `{"text":"Graag **kritisch** lezen."}`); code != http.StatusCreated {
+		t.Fatalf("proposal comment: %d %s", code, body)
+	}
+	if code, body, _ := anna.api(http.MethodPost, "/-/api/talk/Handleiding", `{"text":"Klopt stap *twee*?"}`); code != http.StatusCreated {
+		t.Fatalf("page comment: %d %s", code, body)
+	}
 	nw.sync()
 	return sw
 }
@@ -103,6 +122,11 @@ func (sw *sweepWiki) sweepPages() []sweepPage {
 		{what: "links here", path: "/-/links/WMO-loket/Ontwerp", ready: h1},
 		{what: "wanted", path: "/-/wanted", ready: h1},
 		{what: "orphans", path: "/-/orphans", ready: h1},
+		{what: "proposals", path: "/-/proposals", ready: h1},
+		{what: "proposal, unified", path: "/-/proposals/" + sw.proposal, ready: h1},
+		{what: "proposal, split", path: "/-/proposals/" + sw.proposal + "?view=split", ready: h1},
+		{what: "proposal, rendered", path: "/-/proposals/" + sw.proposal + "?view=rendered", ready: h1},
+		{what: "discussion", path: "/-/talk/Handleiding", ready: h1},
 		{what: "login", path: "/-/login", ready: `!!document.getElementById('wwLogin')`},
 		{what: "accessibility", path: "/-/accessibility", ready: h1},
 		{what: "400", path: "/-/diff/Handleiding?from=nietbestaand&to=" + sw.rev3, ready: h1},

@@ -62,7 +62,10 @@ func literalWords(src string) []string {
 		}
 	}
 	z := html.NewTokenizer(strings.NewReader(src))
-	skip := 0 // inside script or style
+	// Inside script and style there are no words; inside pre and code
+	// there are commands and source text, the same in every language.
+	skipped := map[string]bool{"script": true, "style": true, "pre": true, "code": true}
+	skip := 0
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
@@ -73,7 +76,7 @@ func literalWords(src string) []string {
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
-			if string(name) == "script" || string(name) == "style" {
+			if skipped[string(name)] {
 				skip++
 			}
 			for hasAttr {
@@ -84,7 +87,7 @@ func literalWords(src string) []string {
 				}
 			}
 		case html.EndTagToken:
-			if name, _ := z.TagName(); string(name) == "script" || string(name) == "style" {
+			if name, _ := z.TagName(); skipped[string(name)] {
 				skip--
 			}
 		}
@@ -94,7 +97,7 @@ func literalWords(src string) []string {
 // TestLiteralWordsFindsWords: the check above sees words in text and in
 // shown attributes, and none in actions or other attributes.
 func TestLiteralWordsFindsWords(t *testing.T) {
-	got := literalWords(`<p class="meta" data-x="niet">{{.T "a"}} <a href="/x" title="Bekijk">diff</a> · {{if .X}}<b>wikiwerk</b>{{end}}</p><img alt="logo">`)
+	got := literalWords(`<p class="meta" data-x="niet">{{.T "a"}} <a href="/x" title="Bekijk">diff</a> · {{if .X}}<b>wikiwerk</b>{{end}}</p><img alt="logo"><pre><code>git pull</code></pre>`)
 	if strings.Join(got, " ") != "Bekijk diff logo" {
 		t.Errorf("found %q", got)
 	}
