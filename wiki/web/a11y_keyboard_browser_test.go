@@ -144,6 +144,10 @@ func TestKeyboardOnlyTasks(t *testing.T) {
 	k.tabTo(`a[href="/Handleiding?rev=` + sw.rev1 + `"]`)
 	k.submit(kb.Enter, `!!document.querySelector('form[action="/-/revert/Handleiding"]')`, "the old version")
 	k.tabTo(`form[action="/-/revert/Handleiding"] button[type=submit]`)
+	k.submit(kb.Enter, `!!document.getElementById('wwMessage')`, "the question before restoring")
+	k.tabTo(`#wwMessage`)
+	k.press("Terug naar het begin")
+	k.tabTo(`form[action="/-/revert/Handleiding"][method=post] button[type=submit]`)
 	k.submit(kb.Enter, `!document.querySelector('form[action="/-/revert/Handleiding"]')`, "the restored page")
 	if got := sw.content("Handleiding"); got != sweepContent {
 		t.Fatalf("after restoring, the page holds %q", got)

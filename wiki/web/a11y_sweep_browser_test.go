@@ -134,6 +134,7 @@ func (sw *sweepWiki) sweepPages() []sweepPage {
 		{what: "editor, text mode", path: "/-/edit/Handleiding", ready: `document.querySelector('form.editor') && document.querySelector('form.editor').dataset.editorReady === 'true'`, signedInOnly: true},
 		{what: "rename", path: "/-/rename/Handleiding", ready: h1, signedInOnly: true},
 		{what: "delete", path: "/-/delete/Handleiding", ready: h1, signedInOnly: true},
+		{what: "restore, asking first", path: "/-/revert/Handleiding?revision=" + sw.rev1 + "&base=" + sw.rev3, ready: `!!document.getElementById('wwMessage')`, signedInOnly: true},
 		{what: "account", path: "/-/account", ready: `!!document.getElementById('wwOwnDisplay')`, signedInOnly: true},
 		{what: "account/2fa", path: "/-/account/2fa", ready: h1, signedInOnly: true},
 		{what: "admin", path: "/-/admin", ready: h1, signedInOnly: true},

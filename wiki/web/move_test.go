@@ -80,6 +80,10 @@ func TestDeleteAndRestoreFromTheWeb(t *testing.T) {
 	for _, in := range find(doc, "input") {
 		values.Set(attr(in, "name"), attr(in, "value"))
 	}
+	// The restore button asks first, naming the version.
+	if code, body := tw.get("/-/revert/" + name + "?" + values.Encode()); code != 200 || !strings.Contains(body, "is verwijderd") {
+		t.Fatalf("restore confirmation: %d\n%s", code, body)
+	}
 	code, _, _ = tw.postForm("/-/revert/"+name, values)
 	if code != http.StatusSeeOther {
 		t.Fatalf("restore: %d", code)
@@ -107,9 +111,39 @@ func TestRevertFromOldVersion(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "Deze versie terugzetten") {
 		t.Fatalf("old version view: %d", code)
 	}
-	code, _, _ = tw.postForm("/-/revert/"+name, url.Values{"revision": {old}, "base": {tw.revision(name)}})
+	// The button asks first: a page that names the version by date and
+	// author and asks why.
+	doc := parseHTML(t, body)
+	var confirm string
+	for _, f := range find(doc, "form") {
+		if attr(f, "method") == "get" && strings.HasPrefix(attr(f, "action"), "/-/revert/") {
+			q := url.Values{}
+			for _, in := range find(f, "input") {
+				q.Set(attr(in, "name"), attr(in, "value"))
+			}
+			confirm = attr(f, "action") + "?" + q.Encode()
+		}
+	}
+	if confirm == "" {
+		t.Fatalf("the old version has no restore button asking first:\n%s", body)
+	}
+	code, body = tw.get(confirm)
+	if code != 200 || !strings.Contains(body, "de versie van") || !strings.Contains(body, "door wikiwerk ("+old[:8]+")") ||
+		!strings.Contains(body, `name="message" type="text" required`) {
+		t.Fatalf("confirmation page: %d\n%s", code, body)
+	}
+	if tw.content(name) != "Nieuw\n" {
+		t.Fatal("asking changed the page")
+	}
+	code, _, _ = tw.postForm("/-/revert/"+name, url.Values{"revision": {old}, "base": {tw.revision(name)}, "message": {"Terug naar het origineel"}})
 	if code != http.StatusSeeOther || tw.content(name) != "Regel een\nRegel twee\nRegel drie\n" {
 		t.Fatalf("revert: %d %q", code, tw.content(name))
+	}
+	if _, body := tw.get("/-/history/" + name); !strings.Contains(body, "Terug naar het origineel") {
+		t.Error("the reason is not in the history")
+	}
+	if code, _ := tw.get("/-/revert/" + name); code != http.StatusBadRequest {
+		t.Errorf("confirmation page without a version: %d, want 400", code)
 	}
 }
 

@@ -372,6 +372,7 @@ func (s *Server) registerActionRoutes(r *mux.Router) {
 	r.Handle("/-/rename/{page:.+}", s.html(s.handleRename)).Methods(http.MethodPost)
 	r.Handle("/-/delete/{page:.+}", s.html(s.handleDeleteForm)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/-/delete/{page:.+}", s.html(s.handleDelete)).Methods(http.MethodPost)
+	r.Handle("/-/revert/{page:.+}", s.html(s.handleRevertForm)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/-/revert/{page:.+}", s.html(s.handleRevert)).Methods(http.MethodPost)
 	r.Handle("/-/history/{page:.+}", s.html(s.handleHistory)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/-/diff/{page:.+}", s.html(s.handleDiff)).Methods(http.MethodGet, http.MethodHead)

@@ -26,7 +26,7 @@ var pageTemplates = []string{"view", "missing", "edit", "history", "diff", "rece
 	"login", "account", "setup", "admin", "admin-users", "admin-user", "onetime-link", "admin-sync", "admin-replica",
 	"search", "new", "links", "wanted", "orphans", "tags", "files", "file-history", "file-move",
 	"account-2fa", "login-2fa", "admin-audit", "watchlist", "unsubscribe", "proposals", "proposal", "talk",
-	"accessibility"}
+	"accessibility", "revert"}
 
 func loadTemplates(theme fs.FS) (*templates, error) {
 	funcs := template.FuncMap{
