@@ -20,6 +20,7 @@ var commitTexts = map[string][2]string{
 	"delete":              {"%s verwijderd", "Delete %s"},
 	"rename":              {"%s hernoemd naar %s", "Rename %s to %s"},
 	"rename-links":        {"%s hernoemd naar %s, links in %d pagina('s) bijgewerkt", "Rename %s to %s and update links in %d page(s)"},
+	"moved-to":            {"Deze pagina is verplaatst naar %s.", "This page has moved to %s."},
 	"move":                {"%s verplaatst naar %s", "Move %s to %s"},
 	"attach":              {"%s toegevoegd aan %s", "Attach %s to %s"},
 	"revert":              {"%s teruggezet naar %s", "Revert %s to %s"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,12 +25,12 @@ func TestCommitMessagesInTheWikisLanguage(t *testing.T) {
 	for _, tc := range []struct {
 		lang                                                   string
 		created, updated, section, renamed, deleted, anonymous string
-		revertFormat                                           string
+		revertFormat, moved                                    string
 	}{
 		{"nl", "Pagina Loket aangemaakt", "Loket bijgewerkt", "Loket bijgewerkt: sectie Aanvraag", "Loket hernoemd naar Balie",
-			"Balie verwijderd", "Anoniem", "Loket teruggezet naar de versie van %s door Anna (%s)"},
+			"Balie verwijderd", "Anoniem", "Loket teruggezet naar de versie van %s door Anna (%s)", "Deze pagina is verplaatst naar [[Balie]]."},
 		{"en", "Create Loket", "Update Loket", "Update Loket: section Aanvraag", "Rename Loket to Balie",
-			"Delete Balie", "Anonymous", "Revert Loket to the version of %s by Anna (%s)"},
+			"Delete Balie", "Anonymous", "Revert Loket to the version of %s by Anna (%s)", "This page has moved to [[Balie]]."},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			ctx := context.Background()
@@ -95,6 +96,9 @@ func TestCommitMessagesInTheWikisLanguage(t *testing.T) {
 			}
 			if got := message(rn.Revision); got != tc.renamed {
 				t.Errorf("rename: %q, want %q", got, tc.renamed)
+			}
+			if stub, err := w.Page(ctx, "Loket", ""); err != nil || !strings.Contains(string(stub.Content), tc.moved) {
+				t.Errorf("the stub at the old name: %q %v, want %q", stub.Content, err, tc.moved)
 			}
 			del, err := w.Delete(ctx, wiki.DeleteRequest{Name: "Balie", Base: rn.Revision, Author: wiki.Author{Name: "Anna"}})
 			if err != nil {

@@ -74,7 +74,7 @@ func (w *Wiki) Rename(ctx context.Context, rn Rename) (RenameResult, error) {
 	}
 	changes := []Change{
 		{Name: rn.To, Blob: from.Blob},
-		{Name: rn.From, Content: redirectStub(rn.To), Base: rn.Base},
+		{Name: rn.From, Content: w.redirectStub(rn.To), Base: rn.Base},
 	}
 	var res RenameResult
 	prefix := string(rn.From) + "/"
@@ -171,8 +171,9 @@ func (w *Wiki) linkUpdates(ctx context.Context, snap *Snapshot, from, to Name) (
 // redirectStub is what stays at a page's old name after a rename: front
 // matter that the wiki follows, and a sentence for people reading the file
 // in a clone.
-func redirectStub(to Name) []byte {
-	return []byte("---\nredirect: " + string(to) + "\n---\nDeze pagina is verplaatst naar [[" + string(to) + "]].\n")
+// The sentence is in the wiki's language.
+func (w *Wiki) redirectStub(to Name) []byte {
+	return []byte("---\nredirect: " + string(to) + "\n---\n" + w.say("moved-to", "[["+string(to)+"]]") + "\n")
 }
 
 // RedirectTarget returns the page a redirect stub points to, if content is
