@@ -726,7 +726,7 @@ func TestAdminPage(t *testing.T) {
 		t.Fatalf("bram is %s", u.Role)
 	}
 	_, body, _ = carla.get("/-/admin")
-	if !regexp.MustCompile(`<td>role</td>\s*<td>carla</td>\s*<td>bram</td>\s*<td>reader -&gt; editor</td>`).MatchString(body) {
+	if !regexp.MustCompile(`<td>Rol gewijzigd <code class="audit-code">role</code></td>\s*<td>gelukt</td>\s*<td>carla</td>\s*<td>bram</td>\s*<td>reader -&gt; editor</td>`).MatchString(body) {
 		t.Errorf("the audit log does not show the role change:\n%s", body)
 	}
 	if code, _, _ := carla.post("/-/admin/users/carla", url.Values{"action": {"role"}, "role": {"reader"}}); code != 403 {

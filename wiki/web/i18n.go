@@ -65,7 +65,7 @@ func lookupMessage(key string) ([2]string, bool) {
 func messageTables() []map[string][2]string {
 	return []map[string][2]string{messages, editorMessages, diagramMessages, fileMessages, newPageMessages,
 		twoFactorMessages, followMessages, userMessages, proposalMessages, talkMessages, syncMessages, reviewMailMessages, replicaMessages,
-		a11yMessages, revertMessages}
+		a11yMessages, revertMessages, auditActionMessages}
 }
 
 // messages maps a key to its Dutch and English text. It is never written to.

@@ -354,7 +354,7 @@ func TestTwoFactorAdminReset(t *testing.T) {
 		t.Fatalf("reset form: %d to %q", code, hdr.Get("Location"))
 	}
 	_, body, _ = carla.get(hdr.Get("Location"))
-	if !strings.Contains(body, "<td>2fa-reset</td>") {
+	if !strings.Contains(body, `<code class="audit-code">2fa-reset</code>`) {
 		t.Fatalf("the audit page does not show the reset:\n%s", body)
 	}
 }
