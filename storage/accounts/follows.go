@@ -158,6 +158,18 @@ func (s *Store) Followers(ctx context.Context, page wiki.Name) ([]wiki.Follow, e
 
 // SetMentionMail implements web.FollowStore.
 func (s *Store) SetMentionMail(ctx context.Context, user string, on bool) error {
+	return s.setMailSwitch(ctx, user, mentionsTarget, on)
+}
+
+// MentionMail implements web.FollowStore.
+func (s *Store) MentionMail(ctx context.Context, user string) (bool, error) {
+	return s.mailSwitch(ctx, user, mentionsTarget)
+}
+
+// setMailSwitch switches one kind of mail (mentionsTarget, reviewsTarget)
+// on or off for user. Off is a record under that target in
+// bucketFollows; on is its absence, so mail is on until switched off.
+func (s *Store) setMailSwitch(ctx context.Context, user, target string, on bool) error {
 	n, err := normalizeName(user)
 	if err != nil {
 		return err
@@ -172,21 +184,21 @@ func (s *Store) SetMentionMail(ctx context.Context, user string, on bool) error 
 		}
 		b := tx.Bucket(bucketFollows)
 		if on {
-			return b.Delete(followKey(n, mentionsTarget))
+			return b.Delete(followKey(n, target))
 		}
-		return b.Put(followKey(n, mentionsTarget), v)
+		return b.Put(followKey(n, target), v)
 	})
 }
 
-// MentionMail implements web.FollowStore.
-func (s *Store) MentionMail(ctx context.Context, user string) (bool, error) {
+// mailSwitch reports whether one kind of mail is on for user.
+func (s *Store) mailSwitch(ctx context.Context, user, target string) (bool, error) {
 	n, err := normalizeName(user)
 	if err != nil {
 		return false, err
 	}
 	on := true
 	err = s.view(ctx, func(tx *bolt.Tx) error {
-		on = tx.Bucket(bucketFollows).Get(followKey(n, mentionsTarget)) == nil
+		on = tx.Bucket(bucketFollows).Get(followKey(n, target)) == nil
 		return nil
 	})
 	return on, err
