@@ -267,7 +267,14 @@ func open(gitDir string, st *filesystem.Storage, repo *git.Repository, opt Optio
 func (r *Repo) buildIndex() {
 	r.gitMu.Lock()
 	defer r.gitMu.Unlock()
-	defer r.building.Store(false)
+	// Subscriptions wait while building is set. Wake them only once it is
+	// cleared: a wake while it is still set (the index's own move of main
+	// in syncLocked) finds them waiting again, for a move that may never
+	// come.
+	defer func() {
+		r.building.Store(false)
+		r.publishMove()
+	}()
 	t0 := time.Now()
 	if err := r.syncLocked(); err != nil {
 		r.log.Error("building the history index failed; history stays empty until the next start", "err", err)
